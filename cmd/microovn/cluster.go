@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	mctypes "github.com/canonical/microcluster/v3/microcluster/types"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultPort is the port of microovnd's cluster listener.
+const DefaultPort = 6686
+
+func newClusterCmd(g *global) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cluster",
+		Short: "Create, grow, list and shrink the MicroOVN cluster",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+
+	cmd.AddCommand(newBootstrapCmd(g), newAddCmd(g), newJoinCmd(g), newListCmd(g),
+		newRemoveCmd(g))
+	return cmd
+}
+
+// memberFlags are the options of bootstrap and join.
+type memberFlags struct {
+	name    string
+	address string
+	encapIP string
+}
+
+func (f *memberFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.name, "name", "", "member name (default: the host name)")
+	cmd.Flags().StringVar(&f.address, "address", "",
+		"IP address to listen on (default: the address of the interface with the default route)")
+	cmd.Flags().StringVar(&f.encapIP, "encap-ip", "",
+		"IP address of this chassis's Geneve tunnels (default: --address)")
+}
+
+// resolve fills in defaults and checks the values, returning the member name,
+// the listen address "ip:port" and the init config.
+func (f *memberFlags) resolve() (string, string, map[string]string, error) {
+	name := f.name
+	if name == "" {
+		host, err := os.Hostname()
+		if err != nil {
+			return "", "", nil, fmt.Errorf("find the host name: %w; give --name", err)
+		}
+
+		name = host
+	}
+
+	ip := f.address
+	if ip == "" {
+		found, err := defaultRouteAddress()
+		if err != nil {
+			return "", "", nil, err
+		}
+
+		ip = found
+	}
+
+	if err := checkLocalAddress("--address", ip); err != nil {
+		return "", "", nil, err
+	}
+
+	config := map[string]string{}
+	if f.encapIP != "" {
+		if err := checkLocalAddress("--encap-ip", f.encapIP); err != nil {
+			return "", "", nil, err
+		}
+
+		config["encap-ip"] = net.ParseIP(f.encapIP).String()
+	}
+
+	addr := net.JoinHostPort(net.ParseIP(ip).String(), strconv.Itoa(DefaultPort))
+	return name, addr, config, nil
+}
+
+func newBootstrapCmd(g *global) *cobra.Command {
+	f := &memberFlags{}
+	cmd := &cobra.Command{
+		Use:   "bootstrap",
+		Short: "Create a new cluster with this node as its first member",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, addr, config, err := f.resolve()
+			if err != nil {
+				return err
+			}
+
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			return explainInitError(app.NewCluster(cmd.Context(), name, addr, config))
+		},
+	}
+
+	f.register(cmd)
+	return cmd
+}
+
+func newJoinCmd(g *global) *cobra.Command {
+	f := &memberFlags{}
+	cmd := &cobra.Command{
+		Use:   "join TOKEN",
+		Short: "Join an existing cluster with a token from `microovn cluster add`",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, addr, config, err := f.resolve()
+			if err != nil {
+				return err
+			}
+
+			if err := checkToken(args[0]); err != nil {
+				return err
+			}
+
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			err = app.JoinCluster(cmd.Context(), name, addr, args[0], config)
+			return explainInitError(err)
+		},
+	}
+
+	f.register(cmd)
+	return cmd
+}
+
+// explainInitError rewords microcluster's errors for an operator.
+func explainInitError(err error) error {
+	if err == nil {
+		return nil
+	}
+
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "already initialized"):
+		return errors.New("this node is already a cluster member: " +
+			"remove it with `microovn cluster remove NAME` before bootstrapping or joining again")
+	case strings.Contains(msg, "join token") && strings.Contains(msg, "expired"):
+		return errors.New("the join token has expired: ask a member for a new one " +
+			"with `microovn cluster add NAME`")
+	}
+
+	return err
+}
+
+// checkToken decodes a join token far enough to reject garbage before anything
+// changes. Tokens from `cluster add` are base64 JSON naming a secret and the
+// addresses of the members to contact.
+func checkToken(token string) error {
+	info, err := mctypes.DecodeToken(strings.TrimSpace(token))
+	if err != nil || info.Secret == "" || len(info.JoinAddresses) == 0 {
+		return errors.New("invalid join token: it is truncated or not a token from " +
+			"`microovn cluster add`")
+	}
+
+	return nil
+}
+
+func newAddCmd(g *global) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Print a join token for a new member called NAME",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if timeout <= 0 {
+				return fmt.Errorf("invalid --timeout %s: give a positive duration such as 3h", timeout)
+			}
+
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			members, err := app.GetClusterMembers(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list cluster members: %w", err)
+			}
+
+			for _, m := range members {
+				if m.Name == args[0] {
+					return fmt.Errorf("%q is already a cluster member: choose another name", args[0])
+				}
+			}
+
+			token, err := app.NewJoinToken(cmd.Context(), args[0], timeout)
+			if err != nil {
+				return fmt.Errorf("issue a join token for %q: %w", args[0], err)
+			}
+
+			fmt.Fprintln(cmd.OutOrStdout(), token)
+			return nil
+		},
+	}
+
+	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Hour, "lifetime of the token")
+	return cmd
+}
+
+func newRemoveCmd(g *global) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove member NAME from the cluster",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			members, err := app.GetClusterMembers(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list cluster members: %w", err)
+			}
+
+			known := false
+			for _, m := range members {
+				known = known || m.Name == args[0]
+			}
+
+			if !known {
+				return fmt.Errorf("no cluster member is called %q: see `microovn cluster list`",
+					args[0])
+			}
+
+			return app.RemoveClusterMember(cmd.Context(), args[0], force)
+		},
+	}
+
+	cmd.Flags().BoolVarP(&force, "force", "f", false,
+		"remove a member that is gone for good, even if it cannot take part")
+	return cmd
+}
+
+// memberRow is one line of `cluster list`.
+type memberRow struct {
+	Name        string `json:"name" yaml:"name"`
+	Address     string `json:"address" yaml:"address"`
+	Role        string `json:"role" yaml:"role"`
+	Fingerprint string `json:"fingerprint" yaml:"fingerprint"`
+	Status      string `json:"status" yaml:"status"`
+}
+
+func newListCmd(g *global) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the cluster members",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json", "yaml", "csv"); err != nil {
+				return err
+			}
+
+			rows, err := listMembers(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+
+			return printRows(cmd.OutOrStdout(), format, rows)
+		},
+	}
+
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, json, yaml or csv")
+	return cmd
+}
+
+func listMembers(ctx context.Context, g *global) ([]memberRow, error) {
+	app, err := g.app()
+	if err != nil {
+		return nil, err
+	}
+
+	members, err := app.GetClusterMembers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list cluster members: %w", err)
+	}
+
+	rows := make([]memberRow, 0, len(members))
+	for _, m := range members {
+		fp := ""
+		if m.Certificate.Certificate != nil {
+			fp = fingerprint(m.Certificate.Certificate.Raw)
+		}
+
+		rows = append(rows, memberRow{Name: m.Name, Address: m.Address.String(),
+			Role: m.Role, Fingerprint: fp, Status: string(m.Status)})
+	}
+
+	return rows, nil
+}
+
+func printRows(w io.Writer, format string, rows []memberRow) error {
+	switch format {
+	case "json":
+		return json.NewEncoder(w).Encode(rows)
+	case "yaml":
+		return yaml.NewEncoder(w).Encode(rows)
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"name", "address", "role", "fingerprint", "status"})
+		for _, r := range rows {
+			_ = cw.Write([]string{r.Name, r.Address, r.Role, r.Fingerprint, r.Status})
+		}
+
+		cw.Flush()
+		return cw.Error()
+	}
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADDRESS\tROLE\tFINGERPRINT\tSTATUS")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Address, r.Role, r.Fingerprint, r.Status)
+	}
+
+	return tw.Flush()
+}
+
+func checkFormat(format string, valid ...string) error {
+	for _, v := range valid {
+		if format == v {
+			return nil
+		}
+	}
+
+	return fmt.Errorf("invalid --format %q: use one of %s", format, strings.Join(valid, ", "))
+}

@@ -1,0 +1,165 @@
+package daemon
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/canonical/microcluster/v3/state"
+
+	"github.com/microovn/microovn/microovn/database"
+	"github.com/microovn/microovn/microovn/node"
+	"github.com/microovn/microovn/microovn/ovn"
+	"github.com/microovn/microovn/microovn/services"
+)
+
+// loop keeps this member's processes in the state the cluster database asks for.
+// Besides restarting processes that died, it picks up membership changes that
+// reached this member without a hook, such as two members joining at once.
+func (d *Daemon) loop(ctx context.Context, s state.State) {
+	ticker := time.NewTicker(reconcileInterval)
+	defer ticker.Stop()
+
+	var lastErr string
+	for {
+		err := d.pass(ctx, s)
+		switch {
+		case err != nil && err.Error() != lastErr:
+			d.log.Error("Reconciling this member's services failed", "error", err)
+			lastErr = err.Error()
+		case err == nil && lastErr != "":
+			d.log.Info("Reconciling this member's services succeeded again")
+			lastErr = ""
+		}
+
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// pass runs one reconcile. While the cluster database is out of reach, a member
+// that ran services before keeps running them from its local cache.
+func (d *Daemon) pass(ctx context.Context, s state.State) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+
+	openCtx, openCancel := context.WithTimeout(ctx, 5*time.Second)
+	err := s.Database().IsOpen(openCtx)
+	openCancel()
+	if err != nil {
+		local, lerr := node.LoadLocal(d.layout)
+		if lerr != nil || len(local.Last.Services) == 0 {
+			return nil
+		}
+
+		return d.manager.Reconcile(ctx, local.Last)
+	}
+
+	desired, err := d.loadDesired(ctx, s)
+	if err != nil {
+		return err
+	}
+
+	if desired, err = d.fillCentral(ctx, s, desired); err != nil {
+		return err
+	}
+
+	if err := d.manager.Reconcile(ctx, desired); err != nil {
+		return err
+	}
+
+	d.kickDeparted(ctx, desired)
+	return nil
+}
+
+// fillCentral gives central to this member when fewer than three members run it
+// and this member is the earliest joined of those that do not.
+func (d *Daemon) fillCentral(ctx context.Context, s state.State, desired node.Desired) (
+	node.Desired, error) {
+	if desired.Has(services.Central) || len(desired.Services) == 0 {
+		return desired, nil
+	}
+
+	claimed := false
+	err := s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		members, err := database.Members(ctx, tx)
+		if err != nil {
+			return err
+		}
+
+		for _, m := range members {
+			if slices.Contains(m.Services, services.Central) {
+				continue
+			}
+
+			if m.Name != s.Name() {
+				return nil
+			}
+
+			break
+		}
+
+		if err := claimCentral(ctx, tx, s.Name()); err != nil {
+			return err
+		}
+
+		count, err := database.CountService(ctx, tx, services.Central)
+		claimed = err == nil && count <= maxCentrals
+		return err
+	})
+	if err != nil || !claimed {
+		return desired, err
+	}
+
+	updated, err := d.loadDesired(ctx, s)
+	if err == nil && updated.Has(services.Central) {
+		d.log.Info("Taking over central", "member", s.Name())
+	}
+
+	return updated, err
+}
+
+// kickDeparted removes from both Raft clusters the servers of members that no
+// longer run central, such as a member removed with --force while it was down.
+// Only the leader acts, so that one kick is sent.
+func (d *Daemon) kickDeparted(ctx context.Context, desired node.Desired) {
+	if !desired.Has(services.Central) {
+		return
+	}
+
+	n := &ovn.Node{Tools: d.manager.Tools, Runner: d.manager.Runner,
+		Config: desired.Config(d.layout, d.manager.Datapath)}
+	for _, db := range ovn.Databases() {
+		st, err := n.Status(ctx, db)
+		if err != nil || st.Role != "leader" {
+			continue
+		}
+
+		for _, srv := range st.Servers {
+			if srv.Self || serverIsCentral(srv.Address, desired.Centrals) {
+				continue
+			}
+
+			d.log.Info("Removing the Raft server of a departed member", "database", db.Name,
+				"server", srv.ID, "address", srv.Address)
+			if err := n.Kick(ctx, db, srv.ID); err != nil {
+				d.log.Warn("Removing a departed Raft server failed", "error", err)
+			}
+		}
+	}
+}
+
+// serverIsCentral reports whether a Raft address "ssl:HOST:PORT" belongs to one
+// of the central addresses.
+func serverIsCentral(address string, centrals []string) bool {
+	hostPort := strings.TrimPrefix(address, "ssl:")
+	host := hostOf(hostPort)
+	host = strings.Trim(host, "[]")
+	return slices.Contains(centrals, host)
+}
