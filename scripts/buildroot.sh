@@ -17,6 +17,11 @@ version=$4
 src=$(cd "$(dirname "$0")/.." && pwd)
 packages=gcc,libc6-dev,pkg-config,libdqlite-dev,libuv1-dev,liblz4-dev,libsqlite3-dev,libxxhash-dev
 
+# One build at a time uses the root: its bind mounts sit at fixed places.
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
+
 if [ ! -e "$root/.complete" ]; then
 	rm -rf "$root"
 	mkdir -p "$(dirname "$root")"
@@ -24,6 +29,9 @@ if [ ! -e "$root/.complete" ]; then
 	mmdebstrap --quiet --variant=apt --include="$packages" trixie "$root" </dev/null
 	touch "$root/.complete"
 fi
+
+# The build root has no network: modules come from the host's module cache.
+(cd "$src" && go mod download)
 
 goroot=$(go env GOROOT)
 modcache=$(go env GOMODCACHE)
