@@ -79,8 +79,11 @@ func (f *memberFlags) resolve() (string, string, map[string]string, error) {
 
 	config := map[string]string{}
 	if f.encapIP != "" {
-		if err := checkLocalAddress("--encap-ip", f.encapIP); err != nil {
-			return "", "", nil, err
+		// The tunnel address need not exist yet: with the userspace datapath it goes
+		// on an Open vSwitch bridge, which only exists once the switch runs.
+		if net.ParseIP(f.encapIP) == nil {
+			return "", "", nil, fmt.Errorf("invalid --encap-ip %q: give an IPv4 or IPv6 address",
+				f.encapIP)
 		}
 
 		config["encap-ip"] = net.ParseIP(f.encapIP).String()

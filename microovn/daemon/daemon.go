@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"time"
 
@@ -81,10 +82,8 @@ func (d *Daemon) preInit(ctx context.Context, s state.State, bootstrap bool,
 		return err
 	}
 
-	if ip := initConfig[InitEncapIP]; ip != "" {
-		if err := checkLocalAddress(ip); err != nil {
-			return fmt.Errorf("encapsulation IP: %w", err)
-		}
+	if ip := initConfig[InitEncapIP]; ip != "" && net.ParseIP(ip) == nil {
+		return fmt.Errorf("invalid encapsulation IP %q: give an IPv4 or IPv6 address", ip)
 	}
 
 	return nil

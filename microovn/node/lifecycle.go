@@ -22,6 +22,7 @@ func (m *Manager) Leave(ctx context.Context, last Desired) error {
 	defer m.mu.Unlock()
 
 	m.stopped = true
+	backupDir := m.Layout.Backup(stamp())
 	var errs []error
 	names := services.Names()
 	slices.Reverse(names)
@@ -30,12 +31,12 @@ func (m *Manager) Leave(ctx context.Context, last Desired) error {
 			continue
 		}
 
-		if err := m.stopService(ctx, last, service); err != nil {
+		if err := m.stopService(ctx, last, service, backupDir); err != nil {
 			errs = append(errs, fmt.Errorf("stop %s: %w", service, err))
 		}
 	}
 
-	if err := m.backupAll(); err != nil {
+	if err := m.backupAll(backupDir); err != nil {
 		errs = append(errs, err)
 	}
 
@@ -71,17 +72,9 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// backupCentral moves the database files of a member that stopped running
-// central into a backup folder, so that enabling central again joins afresh.
-func (m *Manager) backupCentral() error {
-	dir := m.Layout.Backup(stamp())
-	return moveInto(dir, m.Layout.CentralData())
-}
-
 // backupAll moves the member's data and logs into a backup folder and removes its
 // run folder.
-func (m *Manager) backupAll() error {
-	dir := m.Layout.Backup(stamp())
+func (m *Manager) backupAll(dir string) error {
 	data := filepath.Join(m.Layout.Root, "data")
 	if err := moveInto(dir, data, m.Layout.Logs()); err != nil {
 		return err

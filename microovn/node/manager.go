@@ -220,7 +220,7 @@ func (m *Manager) stopUnwanted(ctx context.Context, d Desired) error {
 			continue
 		}
 
-		if err := m.stopService(ctx, d, service); err != nil {
+		if err := m.stopService(ctx, d, service, m.Layout.Backup(stamp())); err != nil {
 			return err
 		}
 	}
@@ -239,8 +239,9 @@ func (m *Manager) anyRunning(service string) bool {
 }
 
 // stopService stops one service for good: a central member leaves both Raft
-// clusters first, and the chassis deletes its record from the Southbound.
-func (m *Manager) stopService(ctx context.Context, d Desired, service string) error {
+// clusters first and moves its database files into backupDir, and the chassis
+// deletes its record from the Southbound.
+func (m *Manager) stopService(ctx context.Context, d Desired, service, backupDir string) error {
 	m.Log.Info("Stopping service", "service", service)
 	n := m.node(d)
 	if service == services.Central {
@@ -264,7 +265,7 @@ func (m *Manager) stopService(ctx context.Context, d Desired, service string) er
 	}
 
 	if service == services.Central {
-		return m.backupCentral()
+		return moveInto(backupDir, m.Layout.CentralData())
 	}
 
 	return nil
