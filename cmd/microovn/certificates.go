@@ -19,7 +19,8 @@ func newCertificatesCmd(g *global) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 
-	cmd.AddCommand(newCertificatesListCmd(g))
+	cmd.AddCommand(newCertificatesListCmd(g), newReissueCmd(g), newRegenerateCACmd(g),
+		newSetCACmd(g))
 	return cmd
 }
 

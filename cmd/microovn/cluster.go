@@ -156,12 +156,18 @@ func explainInitError(err error) error {
 
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "already initialized"):
+	case strings.Contains(msg, "already initialized") || strings.Contains(msg, "Database is online"):
 		return errors.New("this node is already a cluster member: " +
 			"remove it with `microovn cluster remove NAME` before bootstrapping or joining again")
-	case strings.Contains(msg, "join token") && strings.Contains(msg, "expired"):
+	case strings.Contains(msg, "Token expired"):
 		return errors.New("the join token has expired: ask a member for a new one " +
 			"with `microovn cluster add NAME`")
+	case strings.Contains(msg, "does not contain join token name"):
+		return errors.New("the join token was issued for another name: join with the " +
+			"--name given to `microovn cluster add`, or ask for a token for this name")
+	case strings.Contains(msg, "No matching join token") || strings.Contains(msg, "join token not found"):
+		return errors.New("the join token is not valid: it was already used or revoked; " +
+			"ask a member for a new one with `microovn cluster add NAME`")
 	}
 
 	return err

@@ -36,6 +36,14 @@ func (d *Daemon) endpoints() []rest.Endpoint {
 			Get: rest.EndpointAction{Handler: d.getLocal, ProxyTarget: true}},
 		{Name: "certificates", Path: "certificates",
 			Get: rest.EndpointAction{Handler: d.getCertificates, ProxyTarget: true}},
+		// The fixed path goes before the pattern that would also match it.
+		{Name: "certificates-refresh", Path: "certificates/refresh",
+			Post: rest.EndpointAction{Handler: d.postRefresh, ProxyTarget: true}},
+		{Name: "certificate", Path: "certificates/{name}",
+			Put: rest.EndpointAction{Handler: d.putCertificate, ProxyTarget: true}},
+		{Name: "ca", Path: "ca",
+			Post: rest.EndpointAction{Handler: d.postCA},
+			Put:  rest.EndpointAction{Handler: d.putCA}},
 		{Name: "shutdown", Path: "shutdown",
 			Post: rest.EndpointAction{Handler: d.postShutdown}, AllowedBeforeInit: true},
 	}

@@ -70,6 +70,10 @@ func (d *Daemon) pass(ctx context.Context, s state.State) error {
 		return err
 	}
 
+	if err := d.renewCA(ctx, s, desired); err != nil {
+		d.log.Warn("Renewing the cluster CA failed", "error", err)
+	}
+
 	if err := d.manager.Reconcile(ctx, desired); err != nil {
 		return err
 	}

@@ -33,6 +33,7 @@ func (m *Manager) ensurePKI(ctx context.Context, d Desired) error {
 	}
 
 	reissued, err := m.IssueCertificates(ca, d, d.Certificates(), false)
+	m.lastIssued = append(m.lastIssued, reissued...)
 	if err != nil {
 		return err
 	}

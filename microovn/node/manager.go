@@ -33,6 +33,8 @@ type Manager struct {
 	mu      sync.Mutex
 	stopped bool              // guarded by mu: set once the member leaves or shuts down
 	chassis map[string]string // guarded by mu: chassis settings last written
+
+	lastIssued []string // guarded by mu: certificates issued by the latest reconcile
 }
 
 // node returns the OVN operations for d.

@@ -118,7 +118,9 @@ func LoadCA(certPEM, keyPEM []byte) (*CA, error) {
 		return nil, fmt.Errorf("load CA key: %w", err)
 	}
 
-	if !cert.IsCA || cert.KeyUsage&x509.KeyUsageCertSign == 0 {
+	// A certificate without the key usage extension (KeyUsage 0) may sign
+	// certificates (RFC 5280, 4.2.1.3); one that lists usages must list keyCertSign.
+	if !cert.IsCA || (cert.KeyUsage != 0 && cert.KeyUsage&x509.KeyUsageCertSign == 0) {
 		return nil, fmt.Errorf("load CA %q: %w: IsCA is %t, keyCertSign usage is %t",
 			cert.Subject.CommonName, ErrNotCA, cert.IsCA,
 			cert.KeyUsage&x509.KeyUsageCertSign != 0)

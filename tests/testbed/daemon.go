@@ -96,8 +96,8 @@ func (h *Host) spawnDaemon() (*daemonProcess, error) {
 	}
 	defer logFile.Close()
 
-	cmd := h.Command(context.Background(), filepath.Join(h.bin, "microovnd"),
-		"--state-dir", h.StateDir())
+	args := append([]string{"--state-dir", h.StateDir()}, h.extraArgs...)
+	cmd := h.Command(context.Background(), filepath.Join(h.bin, "microovnd"), args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	// A process group of its own keeps a terminal's SIGINT away from the daemon, so

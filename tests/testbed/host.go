@@ -31,8 +31,9 @@ type Host struct {
 	// Root is the node's MicroOVN root folder, Bed.Dir/hN.
 	Root string
 
-	bin  string
-	ipv6 bool
+	bin       string
+	ipv6      bool
+	extraArgs []string // appended to the microovnd command line
 
 	mu     sync.Mutex
 	daemon *daemonProcess // microovnd started by this process, nil when none

@@ -53,6 +53,9 @@ type Options struct {
 	Prefix string
 	// Parent is the folder in which Dir is created. The default is os.TempDir().
 	Parent string
+	// ExtraArgs are appended to the microovnd command line of every host, for
+	// example "--heartbeat-interval=1s".
+	ExtraArgs []string
 }
 
 // Bed is a running test bed: a fabric namespace with bridge br0 and one namespace
@@ -70,6 +73,7 @@ type Bed struct {
 	IPv6 bool
 
 	bin        string
+	extraArgs  []string // appended to every microovnd command line
 	namespaces []string // namespaces this bed created, in creation order
 
 	mu     sync.Mutex
@@ -99,11 +103,12 @@ func New(opts Options) (*Bed, error) {
 	}
 
 	bed := &Bed{
-		Dir:    dir,
-		Prefix: opts.Prefix,
-		Fabric: opts.Prefix + "-fab",
-		IPv6:   opts.IPv6,
-		bin:    opts.Bin,
+		Dir:       dir,
+		Prefix:    opts.Prefix,
+		Fabric:    opts.Prefix + "-fab",
+		IPv6:      opts.IPv6,
+		bin:       opts.Bin,
+		extraArgs: opts.ExtraArgs,
 	}
 	CleanupOnSignal(bed)
 
@@ -209,12 +214,13 @@ func (b *Bed) build(hosts int) error {
 func (b *Bed) newHost(index int) *Host {
 	name := fmt.Sprintf("h%d", index)
 	host := &Host{
-		Index: index,
-		Name:  name,
-		NS:    b.Prefix + "-" + name,
-		Root:  filepath.Join(b.Dir, name),
-		bin:   b.bin,
-		ipv6:  b.IPv6,
+		Index:     index,
+		Name:      name,
+		NS:        b.Prefix + "-" + name,
+		Root:      filepath.Join(b.Dir, name),
+		bin:       b.bin,
+		ipv6:      b.IPv6,
+		extraArgs: b.extraArgs,
 	}
 
 	if b.IPv6 {

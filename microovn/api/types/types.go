@@ -93,3 +93,23 @@ type LocalDatabase struct {
 	Servers []RaftMember `json:"servers"`
 	Error   string       `json:"error,omitempty"`
 }
+
+// ReissueResult lists the certificates a member issued anew and those it could not.
+type ReissueResult struct {
+	Member string            `json:"member" yaml:"member"`
+	Issued []string          `json:"issued" yaml:"issued"`
+	Failed map[string]string `json:"failed,omitempty" yaml:"failed,omitempty"`
+}
+
+// CAResult is the outcome of replacing the cluster's CA: whether the new CA was
+// stored, then what each member reissued.
+type CAResult struct {
+	NewCA   bool            `json:"new_ca" yaml:"new_ca"`
+	Members []ReissueResult `json:"members" yaml:"members"`
+}
+
+// SetCARequest carries an operator's CA certificate and private key in PEM.
+type SetCARequest struct {
+	Certificate string `json:"certificate" yaml:"certificate"`
+	PrivateKey  string `json:"private_key" yaml:"private_key"`
+}
