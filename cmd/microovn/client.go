@@ -12,6 +12,12 @@ import (
 
 // query sends one request to a MicroOVN endpoint of the local daemon.
 func (g *global) query(ctx context.Context, method, path string, in, out any) error {
+	return g.queryOn(ctx, "", method, path, in, out)
+}
+
+// queryOn sends one request through the local daemon to member target, or to the
+// local daemon itself when target is "".
+func (g *global) queryOn(ctx context.Context, target, method, path string, in, out any) error {
 	app, err := g.app()
 	if err != nil {
 		return err
@@ -22,6 +28,11 @@ func (g *global) query(ctx context.Context, method, path string, in, out any) er
 		return fmt.Errorf("connect to microovnd: %w", err)
 	}
 
-	return c.Query(ctx, method, mctypes.EndpointPrefix(types.PathPrefix),
+	client := mctypes.Client(c)
+	if target != "" {
+		client = c.UseTarget(target)
+	}
+
+	return client.Query(ctx, method, mctypes.EndpointPrefix(types.PathPrefix),
 		&url.URL{Path: path}, in, out)
 }

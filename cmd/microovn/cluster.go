@@ -22,6 +22,9 @@ import (
 // DefaultPort is the port of microovnd's cluster listener.
 const DefaultPort = 6686
 
+// defaultTokenLifetime is how long a join token stays valid unless told otherwise.
+const defaultTokenLifetime = 3 * time.Hour
+
 func newClusterCmd(g *global) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cluster",
@@ -223,7 +226,7 @@ func newAddCmd(g *global) *cobra.Command {
 		},
 	}
 
-	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Hour, "lifetime of the token")
+	cmd.Flags().DurationVar(&timeout, "timeout", defaultTokenLifetime, "lifetime of the token")
 	return cmd
 }
 

@@ -93,7 +93,8 @@ func newRoot() *cobra.Command {
 		"print the versions of MicroOVN, OVN and Open vSwitch")
 
 	root.AddCommand(newClusterCmd(g), newStatusCmd(g), newCertificatesCmd(g),
-		newWaitReadyCmd(g), newShutdownCmd(g))
+		newWaitReadyCmd(g), newShutdownCmd(g), newEnableCmd(g), newDisableCmd(g),
+		newConfigCmd(g), newInitCmd(g))
 	return root
 }
 

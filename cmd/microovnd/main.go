@@ -19,6 +19,7 @@ import (
 	"github.com/microovn/microovn/microovn/ovn"
 	"github.com/microovn/microovn/microovn/paths"
 	"github.com/microovn/microovn/microovn/pki"
+	"github.com/microovn/microovn/microovn/securitylog"
 	"github.com/microovn/microovn/microovn/services"
 	"github.com/microovn/microovn/microovn/version"
 )
@@ -31,6 +32,7 @@ type options struct {
 	caLifetime        time.Duration
 	certLifetime      time.Duration
 	renewWindow       time.Duration
+	noSecurityLog     bool
 }
 
 func main() {
@@ -52,6 +54,8 @@ func main() {
 			", $SNAP_COMMON/state in a snap, or "+paths.DefaultStateDir+")")
 	flags.BoolVarP(&opts.debug, "debug", "d", false, "log debug messages")
 	flags.BoolVarP(&opts.verbose, "verbose", "v", false, "log informational messages (default)")
+	flags.BoolVar(&opts.noSecurityLog, "disable-security-logging", false,
+		"leave out the security events (membership, service, config, CA and certificate changes)")
 	flags.DurationVar(&opts.heartbeatInterval, "heartbeat-interval", 0,
 		"interval between cluster heartbeats (default 10s)")
 	flags.DurationVar(&opts.caLifetime, "test-ca-lifetime", pki.DefaultCALifetime,
@@ -76,7 +80,8 @@ func run(ctx context.Context, opts *options) error {
 		level = slog.LevelDebug
 	}
 
-	handler := slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
+	handler := securitylog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}),
+		opts.noSecurityLog)
 	logger := slog.New(handler)
 
 	stateDir := paths.StateDir(opts.stateDir)

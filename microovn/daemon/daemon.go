@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/canonical/microcluster/v3/microcluster/types"
@@ -23,7 +24,8 @@ import (
 
 // Init config keys passed by `cluster bootstrap` and `cluster join`.
 const (
-	InitEncapIP = "encap-ip"
+	InitEncapIP  = "encap-ip"
+	InitServices = "services" // comma-separated; empty means automatic placement
 )
 
 // reconcileInterval is how often the loop checks this member's processes; a
@@ -40,6 +42,7 @@ type Daemon struct {
 	CALifetime time.Duration
 
 	wake     chan struct{} // asks the loop for an immediate pass
+	refill   atomic.Bool   // set by a member removal: central may need a new home
 	shutdown func()        // ends the daemon process; set by the command
 
 	mu    sync.Mutex // guards state
@@ -91,8 +94,13 @@ func (d *Daemon) preInit(ctx context.Context, s state.State, bootstrap bool,
 
 func (d *Daemon) postBootstrap(ctx context.Context, s state.State,
 	initConfig map[string]string) error {
-	err := s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := claimServices(ctx, tx, s.Name(), true); err != nil {
+	requested, err := requestedServices(initConfig)
+	if err != nil {
+		return err
+	}
+
+	err = s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := claimServices(ctx, tx, s.Name(), requested); err != nil {
 			return err
 		}
 
@@ -106,8 +114,13 @@ func (d *Daemon) postBootstrap(ctx context.Context, s state.State,
 }
 
 func (d *Daemon) preJoin(ctx context.Context, s state.State, initConfig map[string]string) error {
-	err := s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return claimServices(ctx, tx, s.Name(), true)
+	requested, err := requestedServices(initConfig)
+	if err != nil {
+		return err
+	}
+
+	err = s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return claimServices(ctx, tx, s.Name(), requested)
 	})
 	if err != nil {
 		return fmt.Errorf("record this member's services: %w", err)
@@ -171,6 +184,7 @@ func (d *Daemon) preRemove(ctx context.Context, s state.State, force bool) error
 }
 
 func (d *Daemon) postRemove(ctx context.Context, s state.State, force bool) error {
+	d.refill.Store(true)
 	d.Wake()
 	return nil
 }

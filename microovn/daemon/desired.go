@@ -126,22 +126,41 @@ func optionalConfig(ctx context.Context, tx *sql.Tx, key string) (string, error)
 	return value, err
 }
 
-// claimServices records the services of a new member: the switch and the chassis
-// always, and central while fewer than three members run it and no external
-// central is configured. It runs in one transaction, so members joining at the
-// same moment cannot both take the third central place.
-func claimServices(ctx context.Context, tx *sql.Tx, name string, central bool) error {
+// claimServices records the services of a new member: those the operator asked
+// for, or by default the switch and the chassis always and central while fewer
+// than three members run it and no external central is configured. It runs in
+// one transaction, so members joining at the same moment cannot both take the
+// third central place.
+func claimServices(ctx context.Context, tx *sql.Tx, name string, requested []string) error {
+	if len(requested) > 0 {
+		for _, service := range services.Sort(requested) {
+			if err := database.AddService(ctx, tx, name, service); err != nil {
+				return err
+			}
+		}
+
+		return nil
+	}
+
 	for _, service := range []string{services.Switch, services.Chassis} {
 		if err := database.AddService(ctx, tx, name, service); err != nil {
 			return err
 		}
 	}
 
-	if !central {
-		return nil
+	return claimCentral(ctx, tx, name)
+}
+
+// requestedServices reads the services an operator chose at bootstrap or join.
+func requestedServices(initConfig map[string]string) ([]string, error) {
+	list := splitList(initConfig[InitServices])
+	for _, s := range list {
+		if err := services.Validate(s); err != nil {
+			return nil, err
+		}
 	}
 
-	return claimCentral(ctx, tx, name)
+	return list, nil
 }
 
 // claimCentral records central on member name when the cluster has room for it.

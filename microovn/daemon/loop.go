@@ -82,11 +82,13 @@ func (d *Daemon) pass(ctx context.Context, s state.State) error {
 	return nil
 }
 
-// fillCentral gives central to this member when fewer than three members run it
-// and this member is the earliest joined of those that do not.
+// fillCentral gives central to this member after a member removal left fewer than
+// three members running it, when this member is the earliest joined of those that
+// do not. An operator who disables central chooses the placement, so only a
+// removal triggers this.
 func (d *Daemon) fillCentral(ctx context.Context, s state.State, desired node.Desired) (
 	node.Desired, error) {
-	if desired.Has(services.Central) || len(desired.Services) == 0 {
+	if !d.refill.Swap(false) || desired.Has(services.Central) || len(desired.Services) == 0 {
 		return desired, nil
 	}
 

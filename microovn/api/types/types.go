@@ -113,3 +113,21 @@ type SetCARequest struct {
 	Certificate string `json:"certificate" yaml:"certificate"`
 	PrivateKey  string `json:"private_key" yaml:"private_key"`
 }
+
+// ServiceRequest changes a service on one member.
+type ServiceRequest struct {
+	AllowDisableLastCentral bool `json:"allow_disable_last_central" yaml:"allow_disable_last_central"`
+}
+
+// ServiceResult reports a service change.
+type ServiceResult struct {
+	Message  string   `json:"message" yaml:"message"`
+	Changed  bool     `json:"changed" yaml:"changed"`
+	Warnings []string `json:"warnings,omitempty" yaml:"warnings,omitempty"`
+}
+
+// ConfigEntry is one cluster-wide setting.
+type ConfigEntry struct {
+	Key   string `json:"key" yaml:"key"`
+	Value string `json:"value" yaml:"value"`
+}
