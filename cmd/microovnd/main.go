@@ -49,7 +49,7 @@ func main() {
 	}
 
 	flags := cmd.Flags()
-	flags.StringVar(&opts.stateDir, "state-dir", "",
+	cmd.PersistentFlags().StringVar(&opts.stateDir, "state-dir", "",
 		"state directory; the node's files live beside it (default $"+paths.StateDirEnv+
 			", $SNAP_COMMON/state in a snap, or "+paths.DefaultStateDir+")")
 	flags.BoolVarP(&opts.debug, "debug", "d", false, "log debug messages")
@@ -68,6 +68,7 @@ func main() {
 		_ = flags.MarkHidden(name)
 	}
 
+	cmd.AddCommand(newExecServiceCmd(opts))
 	if err := cmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
@@ -95,7 +96,7 @@ func run(ctx context.Context, opts *options) error {
 	}
 
 	tools := services.HostTools()
-	manager := &node.Manager{Layout: layout, Tools: tools, Runner: services.Direct{Tools: tools},
+	manager := &node.Manager{Layout: layout, Tools: tools, Runner: services.NewRunner(tools),
 		Datapath: ovn.DetectDatapath(), Log: logger, CertLifetime: opts.certLifetime,
 		RenewWindow: opts.renewWindow}
 	d := daemon.New(layout, manager, logger)

@@ -105,9 +105,40 @@ func moveInto(dir string, sources ...string) error {
 			return fmt.Errorf("create the backup folder: %w", err)
 		}
 
+		if exists(dst) {
+			// An earlier step of the same removal moved part of src already, such as
+			// the central databases under data/, so merge the rest entry by entry.
+			if err := mergeInto(dir, src); err != nil {
+				return err
+			}
+
+			continue
+		}
+
 		if err := os.Rename(src, dst); err != nil {
 			return fmt.Errorf("move %s into %s: %w", src, dir, err)
 		}
+	}
+
+	return nil
+}
+
+// mergeInto moves the entries of folder src into dir with moveInto and then removes
+// the emptied src.
+func mergeInto(dir, src string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("move %s into %s: %w", src, dir, err)
+	}
+
+	for _, entry := range entries {
+		if err := moveInto(dir, filepath.Join(src, entry.Name())); err != nil {
+			return err
+		}
+	}
+
+	if err := os.Remove(src); err != nil {
+		return fmt.Errorf("move %s into %s: %w", src, dir, err)
 	}
 
 	return nil

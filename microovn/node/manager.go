@@ -25,6 +25,10 @@ type Manager struct {
 	Datapath string
 	Log      *slog.Logger
 
+	// SystemRoot is where the distribution's run folder is looked up for OVN and
+	// Open vSwitch services MicroOVN must not run beside; "" means "/".
+	SystemRoot string
+
 	// CertLifetime and RenewWindow are the service certificates' lifetime and how
 	// long before expiry they are reissued.
 	CertLifetime time.Duration
@@ -106,9 +110,28 @@ func (m *Manager) ensureRunning(ctx context.Context, p services.Process, cfg ser
 	return m.Runner.Start(ctx, p, cfg)
 }
 
+// checkSystem refuses to start service while the distribution's own packages
+// run it, unless this member already runs it.
+func (m *Manager) checkSystem(service string) error {
+	if m.anyRunning(service) {
+		return nil
+	}
+
+	root := m.SystemRoot
+	if root == "" {
+		root = "/"
+	}
+
+	return services.SystemConflict(root, m.Layout.Root, service)
+}
+
 func (m *Manager) ensureSwitch(ctx context.Context, d Desired) error {
 	if !d.Has(services.Switch) {
 		return nil
+	}
+
+	if err := m.checkSystem(services.Switch); err != nil {
+		return err
 	}
 
 	n := m.node(d)
@@ -135,6 +158,10 @@ func (m *Manager) ensureSwitch(ctx context.Context, d Desired) error {
 func (m *Manager) ensureCentral(ctx context.Context, d Desired) error {
 	if !d.Has(services.Central) {
 		return nil
+	}
+
+	if err := m.checkSystem(services.Central); err != nil {
+		return err
 	}
 
 	n := m.node(d)
@@ -183,6 +210,10 @@ func (m *Manager) ensureDatabase(ctx context.Context, n *ovn.Node, d Desired, db
 func (m *Manager) ensureChassis(ctx context.Context, d Desired) error {
 	if !d.Has(services.Chassis) {
 		return nil
+	}
+
+	if err := m.checkSystem(services.Chassis); err != nil {
+		return err
 	}
 
 	n := m.node(d)

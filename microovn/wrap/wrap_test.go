@@ -334,6 +334,13 @@ func TestAppctlTargetResolution(t *testing.T) {
 				"OVN_Northbound"}},
 		{"ovs-appctl", []string{"--timeout=5", "-t", "ovsdb-server", "memory/show"},
 			[]string{"--timeout=5", "-t", l.SwitchRun() + "/ovsdb-server.ctl", "memory/show"}},
+		// ovs-appctl 3.1 also takes the timeout as a separate word, which is not the command.
+		{"ovs-appctl", []string{"--timeout", "5", "-t", "ovn-northd", "status"},
+			[]string{"--timeout", "5", "-t", l.OVNRun() + "/ovn-northd.ctl", "status"}},
+		{"ovn-appctl", []string{"-T", "5", "--target", "ovnnb_db", "cluster/status"},
+			[]string{"-T", "5", "--target", l.CentralRun() + "/ovnnb_db.ctl", "cluster/status"}},
+		{"ovs-appctl", []string{"-T", "5", "dpif/show"},
+			[]string{"-t", l.SwitchRun() + "/ovs-vswitchd.ctl", "-T", "5", "dpif/show"}},
 		{"ovs-appctl", []string{"-t", "/tmp/other.ctl", "version"},
 			[]string{"-t", "/tmp/other.ctl", "version"}},
 		{"ovs-appctl", []string{"-t", "ovs-unknown", "version"},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -718,4 +719,31 @@ func centralHosts(status types.Status, hosts []*testbed.Host) []*testbed.Host {
 	}
 
 	return out
+}
+
+// ovnProcesses returns the command lines of the processes in the namespace of h that
+// belong to h (their command line names its root folder), microovnd excepted.
+func ovnProcesses(h *testbed.Host) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+
+	out, err := exec.CommandContext(ctx, "ip", "netns", "pids", h.NS).Output()
+	if err != nil {
+		return nil, fmt.Errorf("list processes in namespace %s: %w", h.NS, err)
+	}
+
+	var found []string
+	for _, field := range strings.Fields(string(out)) {
+		cmdline, err := os.ReadFile("/proc/" + field + "/cmdline")
+		if err != nil || !bytes.Contains(cmdline, []byte(h.Root+"/")) {
+			continue
+		}
+
+		args := strings.Split(string(bytes.TrimRight(cmdline, "\x00")), "\x00")
+		if filepath.Base(args[0]) != "microovnd" {
+			found = append(found, strings.Join(args, " "))
+		}
+	}
+
+	return found, nil
 }
