@@ -196,3 +196,24 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 		t.Errorf("Retry = %v, want it to wrap the last error of fn", err)
 	}
 }
+
+func TestRetryNoWaitAfterLastAttempt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+
+	start := time.Now()
+	errFailed := errors.New("failed")
+	err := Retry(ctx, 1, time.Hour, time.Hour, func() error { return errFailed })
+
+	if !errors.Is(err, errFailed) {
+		t.Errorf("Retry = %v, want the error of fn", err)
+	}
+
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Retry = %v: it waited after the last attempt until the context ended", err)
+	}
+
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("Retry with one attempt took %s, want no wait", elapsed)
+	}
+}

@@ -98,7 +98,7 @@ func (d *Daemon) gatherLocal(ctx context.Context, s state.State, desired node.De
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			local, err := d.fetchLocal(ctx, s, desired, m.Name)
+			local, err := d.fetchLocal(ctx, s, desired, m)
 			if err == nil {
 				mu.Lock()
 				out[m.Name] = local
@@ -112,8 +112,8 @@ func (d *Daemon) gatherLocal(ctx context.Context, s state.State, desired node.De
 }
 
 func (d *Daemon) fetchLocal(ctx context.Context, s state.State, desired node.Desired,
-	name string) (types.LocalStatus, error) {
-	if name == s.Name() {
+	m types.MemberStatus) (types.LocalStatus, error) {
+	if m.Name == s.Name() {
 		return d.localStatus(ctx, desired), nil
 	}
 
@@ -125,16 +125,25 @@ func (d *Daemon) fetchLocal(ctx context.Context, s state.State, desired node.Des
 		return types.LocalStatus{}, err
 	}
 
+	// Ask the member itself rather than forwarding through another one, so that a
+	// down member costs one timeout at most.
 	var local types.LocalStatus
 	for _, c := range clients {
-		err = c.UseTarget(name).Query(ctx, "GET", mctypes.EndpointPrefix(types.PathPrefix),
-			&url.URL{Path: "local"}, nil, &local)
-		if err == nil {
-			return local, nil
+		u := c.URL()
+		if hostOf(u.Host) != m.Address {
+			continue
 		}
+
+		err = c.Query(ctx, "GET", mctypes.EndpointPrefix(types.PathPrefix),
+			&url.URL{Path: "local"}, nil, &local)
+		if err != nil {
+			return local, fmt.Errorf("ask %s for its status: %w", m.Name, err)
+		}
+
+		return local, nil
 	}
 
-	return local, fmt.Errorf("ask %s for its status: %w", name, err)
+	return local, fmt.Errorf("no connection to %s", m.Name)
 }
 
 func northdOf(member string, locals map[string]types.LocalStatus) string {

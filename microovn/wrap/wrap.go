@@ -176,8 +176,12 @@ func hasOption(args []string, name string) bool {
 // of this node's control socket, and supplies the tool's default target.
 func resolveTarget(t Tool, l paths.Layout, args []string) []string {
 	out := slices.Clone(args)
-	for i, a := range out {
+	for i := 0; i < len(out); i++ {
+		a := out[i]
 		switch {
+		case a == "-T" || a == "--timeout":
+			// A timeout given as a separate word is an option value, not the command.
+			i++
 		case (a == "-t" || a == "--target") && i+1 < len(out):
 			out[i+1] = controlPath(l, out[i+1])
 			return out
