@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	mctypes "github.com/canonical/microcluster/v3/microcluster/types"
 
@@ -33,6 +35,12 @@ func (g *global) queryOn(ctx context.Context, target, method, path string, in, o
 		client = c.UseTarget(target)
 	}
 
-	return client.Query(ctx, method, mctypes.EndpointPrefix(types.PathPrefix),
+	err = client.Query(ctx, method, mctypes.EndpointPrefix(types.PathPrefix),
 		&url.URL{Path: path}, in, out)
+	if err != nil && strings.Contains(err.Error(), "not yet initialized") {
+		return errors.New("this node is not part of a cluster yet: run microovn cluster " +
+			"bootstrap, microovn cluster join or microovn init first")
+	}
+
+	return err
 }

@@ -116,7 +116,7 @@ func TestPrintCertificatesFileStates(t *testing.T) {
 		"Certificate: /r/data/pki/ovnnb-cert.pem (OK: Present)\n",
 		"Private key: /r/data/pki/ovnnb-privkey.pem (Error: Missing file)\n",
 		"Signed by the cluster CA: yes\n",
-		// A key that matches but is missing cannot be used, so it does not match.
+		// A missing key is shown as not matching, even when KeyMatches is set.
 		"Key matches: NO\n",
 		"Status: ERROR: private key missing\n",
 		"Certificate: /r/data/pki/client-cert.pem (Error: Missing file)\n",
@@ -127,7 +127,7 @@ func TestPrintCertificatesFileStates(t *testing.T) {
 		}
 	}
 
-	// The CA has no key line and no CA check.
+	// The CA block has no key line and no signature check.
 	caBlock, _, _ := strings.Cut(out, "\n\n")
 	if strings.Contains(caBlock, "Private key:") || strings.Contains(caBlock, "Signed by") {
 		t.Errorf("CA block shows key or signature lines:\n%s", caBlock)

@@ -88,7 +88,7 @@ func TestCommandsBeforeBootstrap(t *testing.T) {
 	mo, sbctl := filepath.Join(n.bin, "microovn"), filepath.Join(n.bin, "microovn.ovn-sbctl")
 
 	wantOneLineError(t, "status before bootstrap", n.runSplit(errorLimit, mo, "status"),
-		"not yet initialized", "bootstrap")
+		"not part of a cluster", "bootstrap")
 	wantOneLineError(t, "ovn-sbctl before bootstrap", n.runSplit(errorLimit, sbctl, "show"),
 		"not part of a cluster")
 
