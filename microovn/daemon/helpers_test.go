@@ -118,7 +118,7 @@ func TestMemberOfRaftAddresses(t *testing.T) {
 	}
 }
 
-// statusMembers is three central members, node3 on IPv6.
+// statusMembers returns three central members, node3 on IPv6 and offline.
 func statusMembers() []types.MemberStatus {
 	central := []string{services.Switch, services.Central, services.Chassis}
 	return []types.MemberStatus{
@@ -128,7 +128,7 @@ func statusMembers() []types.MemberStatus {
 	}
 }
 
-// raftServers is the Raft servers of the three members as one member lists them.
+// raftServers returns the Raft servers of the three members as a member lists them.
 func raftServers(port string) []types.RaftMember {
 	return []types.RaftMember{
 		{Address: "ssl:198.18.0.1:" + port},
@@ -220,7 +220,8 @@ func TestCheckLocalAddressCases(t *testing.T) {
 		t.Errorf("checkLocalAddress(127.0.0.1) = %v, want nil", err)
 	}
 
-	// 198.18.0.0/15 is reserved for benchmarking, so no test host holds this address.
+	// 198.18.0.0/15 is reserved for benchmarking (RFC 2544), so test hosts are not expected to
+	// hold this address.
 	err := checkLocalAddress("198.18.250.250")
 	if !errors.Is(err, ErrNotLocal) {
 		t.Errorf("checkLocalAddress(198.18.250.250) = %v, want ErrNotLocal", err)

@@ -128,7 +128,7 @@ func TestLocalSaveLoadRoundTrip(t *testing.T) {
 			EncapIP:  "198.18.1.1",
 			Services: []string{services.Switch, services.Central},
 			Centrals: []string{"198.18.0.1", "198.18.0.2"},
-			// The CA is secret and never stored in local.json.
+			// CACert and CAKey are tagged json:"-", so local.json does not store them.
 			CACert: "CERT",
 			CAKey:  "KEY",
 		},
