@@ -168,9 +168,12 @@ func explainInitError(err error) error {
 	case strings.Contains(msg, "does not contain join token name"):
 		return errors.New("the join token was issued for another name: join with the " +
 			"--name given to `microovn cluster add`, or ask for a token for this name")
-	case strings.Contains(msg, "No matching join token") || strings.Contains(msg, "join token not found"):
-		return errors.New("the join token is not valid: it was already used or revoked; " +
-			"ask a member for a new one with `microovn cluster add NAME`")
+	case strings.Contains(msg, "No matching join token") || strings.Contains(msg, "join token not found") ||
+		strings.Contains(msg, "CoreTokenRecord not found"):
+		// Members delete expired tokens at every heartbeat, so an expired token
+		// mostly ends up here rather than as "Token expired".
+		return errors.New("the join token is not valid: it has expired, was already used " +
+			"or was revoked; ask a member for a new one with `microovn cluster add NAME`")
 	}
 
 	return err
