@@ -113,7 +113,10 @@ func newBootstrapCmd(g *global) *cobra.Command {
 				return err
 			}
 
-			return explainInitError(app.NewCluster(cmd.Context(), name, addr, config))
+			ctx, cancel := membershipContext(cmd.Context())
+			defer cancel()
+
+			return explainInitError(app.NewCluster(ctx, name, addr, config))
 		},
 	}
 
@@ -142,13 +145,27 @@ func newJoinCmd(g *global) *cobra.Command {
 				return err
 			}
 
-			err = app.JoinCluster(cmd.Context(), name, addr, args[0], config)
+			ctx, cancel := membershipContext(cmd.Context())
+			defer cancel()
+
+			err = app.JoinCluster(ctx, name, addr, args[0], config)
 			return explainInitError(err)
 		},
 	}
 
 	f.register(cmd)
 	return cmd
+}
+
+// membershipTimeout bounds bootstrap, join and remove. Without a deadline the
+// microcluster client gives up after 30 s, but a join may wait up to a minute for
+// each OVN database to accept the new Raft server. microcluster also undoes a
+// failed join fully only while the client still waits for the answer.
+const membershipTimeout = 10 * time.Minute
+
+// membershipContext returns ctx with the membershipTimeout deadline.
+func membershipContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, membershipTimeout)
 }
 
 // explainInitError rewords microcluster's errors for an operator.
@@ -260,7 +277,10 @@ func newRemoveCmd(g *global) *cobra.Command {
 					args[0])
 			}
 
-			return app.RemoveClusterMember(cmd.Context(), args[0], force)
+			ctx, cancel := membershipContext(cmd.Context())
+			defer cancel()
+
+			return app.RemoveClusterMember(ctx, args[0], force)
 		},
 	}
 

@@ -113,6 +113,13 @@ func readPreseed(stdin io.Reader, file string) (*Preseed, error) {
 	dec.KnownFields(true)
 	p := &Preseed{}
 	if err := dec.Decode(p); err != nil {
+		// A yaml.TypeError lists one problem per line, but main prints only the
+		// first line of an error, so the problems are joined into one line.
+		var typeErr *yaml.TypeError
+		if errors.As(err, &typeErr) {
+			return nil, fmt.Errorf("invalid preseed: %s", strings.Join(typeErr.Errors, "; "))
+		}
+
 		return nil, fmt.Errorf("invalid preseed: %w", err)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/microovn/microovn/microovn/pki"
@@ -23,6 +24,12 @@ func (m *Manager) ensurePKI(ctx context.Context, d Desired) error {
 		return nil
 	}
 
+	// lastIssued lists what was issued under the current CA, so that a refresh after
+	// a CA change also reports what the loop reissued before the refresh came.
+	if old, err := os.ReadFile(m.Layout.CACert()); err != nil || string(old) != d.CACert {
+		m.lastIssued = nil
+	}
+
 	if err := writeIfChanged(m.Layout.CACert(), []byte(d.CACert), 0o644); err != nil {
 		return fmt.Errorf("write the CA certificate: %w", err)
 	}
@@ -33,7 +40,11 @@ func (m *Manager) ensurePKI(ctx context.Context, d Desired) error {
 	}
 
 	reissued, err := m.IssueCertificates(ca, d, d.Certificates(), false)
-	m.lastIssued = append(m.lastIssued, reissued...)
+	for _, name := range reissued {
+		if !slices.Contains(m.lastIssued, name) {
+			m.lastIssued = append(m.lastIssued, name)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -51,6 +62,14 @@ func (m *Manager) IssueCertificates(ca *pki.CA, d Desired, names []string, force
 		report := pki.CheckFiles(m.Layout.Cert(name), m.Layout.Key(name), ca.Cert, now,
 			m.renewWindow())
 		if !force && report.Status == pki.StatusOK {
+			continue
+		}
+
+		// A certificate that already ends with its CA cannot be extended: issuing
+		// it again would only restart its process on every pass until the CA is
+		// replaced.
+		if !force && report.Status == pki.StatusExpiring &&
+			ca.Cert.NotAfter.Sub(report.NotAfter) < time.Minute {
 			continue
 		}
 

@@ -38,7 +38,7 @@ type Manager struct {
 	stopped bool              // guarded by mu: set once the member leaves or shuts down
 	chassis map[string]string // guarded by mu: chassis settings last written
 
-	lastIssued []string // guarded by mu: certificates issued by the latest reconcile
+	lastIssued []string // guarded by mu: certificates issued under the current CA
 }
 
 // node returns the OVN operations for d.
@@ -218,6 +218,18 @@ func (m *Manager) ensureChassis(ctx context.Context, d Desired) error {
 
 	n := m.node(d)
 	if len(n.Config.Centrals) == 0 {
+		// A remote left from earlier centrals, such as a deleted ovn.central-ips,
+		// would keep the chassis in a Southbound the cluster no longer names.
+		if remote := n.ChassisRemote(ctx); remote != "" {
+			_, err := n.Vsctl(ctx, "remove", "open_vswitch", ".", "external_ids", "ovn-remote")
+			if err != nil {
+				return fmt.Errorf("remove the stale ovn-remote %s: %w", remote, err)
+			}
+
+			m.chassis = nil
+			m.Log.Info("Removed the ovn-remote of the chassis", "old_remote", remote)
+		}
+
 		m.Log.Warn("No central member to connect the chassis to; ovn-controller waits")
 		return nil
 	}

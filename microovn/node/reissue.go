@@ -53,8 +53,9 @@ func (m *Manager) Reissue(ctx context.Context, d Desired, names []string) (
 	return issued, failed, nil
 }
 
-// Refresh runs one reconcile now and returns the certificates it issued, so that
-// a CA change reaches this member's processes at once.
+// Refresh runs one reconcile now, so that a CA change reaches this member's
+// processes at once, and returns the certificates issued under the current CA,
+// also those that the reconcile loop issued before this call.
 func (m *Manager) Refresh(ctx context.Context, d Desired) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -63,7 +64,6 @@ func (m *Manager) Refresh(ctx context.Context, d Desired) ([]string, error) {
 		return nil, nil
 	}
 
-	m.lastIssued = nil
 	err := m.reconcile(ctx, d)
-	return m.lastIssued, err
+	return slices.Clone(m.lastIssued), err
 }

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +20,8 @@ import (
 	"github.com/microovn/microovn/tests/testbed"
 )
 
-// openSSLCA is a CA certificate and key that openssl made in a test's folder.
-type openSSLCA struct {
+// testCA is a CA certificate and private key in PEM files of a test's folder.
+type testCA struct {
 	name string
 	cert string // PEM file of the certificate
 	key  string // PEM file of the private key
@@ -29,10 +30,10 @@ type openSSLCA struct {
 // newOpenSSLCA makes a self-signed CA named name in dir with a key of keyType: "rsa"
 // (2048 bits), "ec" (P-256) or "ed25519". It is valid for 30 days and has the
 // critical extensions CA:TRUE and keyCertSign.
-func newOpenSSLCA(t *testing.T, dir, name, keyType string) openSSLCA {
+func newOpenSSLCA(t *testing.T, dir, name, keyType string) testCA {
 	t.Helper()
 
-	ca := openSSLCA{
+	ca := testCA{
 		name: name,
 		cert: filepath.Join(dir, name+"-ca.pem"),
 		key:  filepath.Join(dir, name+"-ca-key.pem"),
@@ -63,7 +64,7 @@ func keyArgs(keyType string) []string {
 
 // issueLeaf has ca sign a certificate with CA:FALSE for an ECDSA key, both written
 // to dir under name, and returns the certificate and key files.
-func (ca openSSLCA) issueLeaf(t *testing.T, dir, name string) (string, string) {
+func (ca testCA) issueLeaf(t *testing.T, dir, name string) (string, string) {
 	t.Helper()
 
 	cert := filepath.Join(dir, name+"-leaf.pem")
@@ -89,7 +90,7 @@ func (ca openSSLCA) issueLeaf(t *testing.T, dir, name string) (string, string) {
 // writeGoCA makes a self-signed ECDSA CA valid from notBefore to notAfter with
 // crypto/x509 and writes its certificate and key to dir under name. openssl 3.0
 // cannot give `req -x509` an end date in the past or a lifetime of seconds.
-func writeGoCA(t *testing.T, dir, name string, notBefore, notAfter time.Time) openSSLCA {
+func writeGoCA(t *testing.T, dir, name string, notBefore, notAfter time.Time) testCA {
 	t.Helper()
 
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -123,7 +124,7 @@ func writeGoCA(t *testing.T, dir, name string, notBefore, notAfter time.Time) op
 		t.Fatal(err)
 	}
 
-	ca := openSSLCA{
+	ca := testCA{
 		name: name,
 		cert: filepath.Join(dir, name+"-ca.pem"),
 		key:  filepath.Join(dir, name+"-ca-key.pem"),
@@ -192,11 +193,30 @@ func (c *cluster) wantCAResult(t *testing.T, out string) {
 		t.Errorf("output reports a failure:\n%s", out)
 	}
 
+	results := parseCAResult(out)
 	for _, h := range c.hosts {
-		if !strings.Contains(out, "["+h.Name+"]\n") {
+		if _, found := results[h.Name]; !found {
 			t.Errorf("output lacks member section [%s]:\n%s", h.Name, out)
 		}
 	}
+}
+
+// parseCAResult returns the lines of each member section in the output of
+// regenerate-ca or set-ca, without indentation, keyed by member name.
+func parseCAResult(out string) map[string][]string {
+	sections := map[string][]string{}
+	member := ""
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			member = strings.Trim(line, "[]")
+			sections[member] = []string{}
+		case member != "" && strings.TrimSpace(line) != "":
+			sections[member] = append(sections[member], strings.TrimSpace(line))
+		}
+	}
+
+	return sections
 }
 
 // testRegenerateCA replaces the CA with a new self-made one and checks that every
@@ -217,11 +237,12 @@ func testRegenerateCA(t *testing.T, c *cluster) {
 	}
 
 	c.wantCAResult(t, out)
-	sections := strings.Split(out, "\n[")
-	for _, section := range sections[1:] {
+	results := parseCAResult(out)
+	for _, member := range c.hosts {
 		for _, name := range serviceNames {
-			if !strings.Contains(section, "  "+name+": issued\n") {
-				t.Errorf("member section lacks %q:\n[%s", name+": issued", section)
+			if !slices.Contains(results[member.Name], name+": issued") {
+				t.Errorf("section [%s] lacks %q: %q", member.Name, name+": issued",
+					results[member.Name])
 			}
 		}
 	}
@@ -256,8 +277,8 @@ func testRegenerateCA(t *testing.T, c *cluster) {
 	})
 
 	rejected := []struct {
-		what  string
-		files clientFiles
+		description string
+		files       clientFiles
 	}{
 		{"old certificate with the new CA", clientFiles{oldCA.cert, oldCA.key, newFiles.ca}},
 		{"old certificate with the old CA", oldCA},
@@ -265,8 +286,11 @@ func testRegenerateCA(t *testing.T, c *cluster) {
 	for _, tc := range rejected {
 		out, err := listDBs(client, tc.files, target)
 		if err == nil {
-			t.Errorf("client with %s was accepted by %s:\n%s", tc.what, target, out)
+			t.Errorf("client with %s was accepted by %s:\n%s", tc.description, target, out)
+			continue
 		}
+
+		t.Logf("client with %s rejected: %v", tc.description, err)
 	}
 }
 
@@ -336,20 +360,20 @@ func testSetCAKeyTypes(t *testing.T, c *cluster) {
 
 		c.wantCAResult(t, out)
 
-		given, err := readCertificate(ca.cert)
+		wantCA, err := readCertificate(ca.cert)
 		if err != nil {
 			t.Fatal(err)
 		}
 
 		for name, data := range c.caFiles(t) {
 			block, _ := pem.Decode(data)
-			if block == nil || !bytes.Equal(block.Bytes, given.Raw) {
+			if block == nil || !bytes.Equal(block.Bytes, wantCA.Raw) {
 				t.Errorf("%s: cacert.pem differs from the %s CA given to set-ca:\n%s", name,
 					keyType, data)
 			}
 		}
 
-		c.wantSignedBy(t, given)
+		c.wantSignedBy(t, wantCA)
 		c.waitSouthboundChassis(h, len(c.hosts), 2*time.Minute)
 		c.waitHealthy(2 * time.Minute)
 	}

@@ -13,7 +13,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -51,8 +50,8 @@ var processOf = map[string]string{
 	"ovn-controller": "ovn-controller",
 }
 
-// binDir returns the folder of the built binaries, and skips the test when it is not
-// given or the test does not run as root.
+// binDir returns the folder of the built binaries, $MICROOVN_BIN or /work/main/bin,
+// and skips the test when it contains no microovnd or the test does not run as root.
 func binDir(t *testing.T) string {
 	t.Helper()
 
@@ -301,13 +300,13 @@ func waitFor(t *testing.T, limit time.Duration, what string, check func() (bool,
 
 	deadline := time.Now().Add(limit)
 	for {
-		ok, why := check()
+		ok, reason := check()
 		if ok {
 			return
 		}
 
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v: %s", what, limit, why)
+			t.Fatalf("%s: not true after %v: %s", what, limit, reason)
 		}
 
 		time.Sleep(pollInterval)
@@ -418,18 +417,4 @@ func readFile(t *testing.T, path string) []byte {
 	}
 
 	return data
-}
-
-// exitCode returns the exit code in err from a command, 0 for nil, and -1 for an
-// error that carries none.
-func exitCode(err error) int {
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &exit):
-		return exit.ExitCode()
-	default:
-		return -1
-	}
 }

@@ -153,13 +153,13 @@ func testUserCAKept(t *testing.T, c *cluster) {
 
 	c.wantCAResult(t, out)
 
-	given, err := readCertificate(userCA.cert)
+	installed, err := readCertificate(userCA.cert)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	wantSerial := given.SerialNumber.Text(16)
-	dueAt := given.NotAfter.Add(-testRenewWindow)
+	wantSerial := installed.SerialNumber.Text(16)
+	dueAt := installed.NotAfter.Add(-testRenewWindow)
 	deadline := now.Add(userCAWatch)
 	t.Logf("user CA %s is due at %s, watching until %s", wantSerial,
 		dueAt.Format(time.TimeOnly), deadline.Format(time.TimeOnly))
@@ -176,7 +176,7 @@ func testUserCAKept(t *testing.T, c *cluster) {
 		time.Sleep(3 * time.Second)
 	}
 
-	wantInWindow(t, given, dueAt)
+	wantInWindow(t, installed, dueAt)
 }
 
 // wantInWindow checks that the watch ran past dueAt, so that the loop had several
