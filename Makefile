@@ -27,15 +27,38 @@ e2e: build
 test:
 	scripts/test.sh
 
+# Install folders. Every one is under PREFIX, so an install into a scratch PREFIX
+# stays inside it. systemd reads units from /usr/local/lib/systemd/system too
+# (systemd-analyze unit-paths, systemd 252).
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+
+# Every file that install writes, without DESTDIR. uninstall removes exactly these.
+INSTALLED = $(SBINDIR)/microovnd $(BINDIR)/microovn \
+	$(addprefix $(BINDIR)/microovn.,$(WRAPPED)) \
+	$(BASHCOMPDIR)/microovn $(ZSHCOMPDIR)/_microovn $(FISHCOMPDIR)/microovn.fish \
+	$(SYSTEMDUNITDIR)/microovnd.service
+
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(BIN)/microovnd $(DESTDIR)$(PREFIX)/sbin/microovnd
-	install -m 0755 $(BIN)/microovn $(DESTDIR)$(PREFIX)/bin/microovn
-	for t in $(WRAPPED); do ln -sf microovn $(DESTDIR)$(PREFIX)/bin/microovn.$$t; done
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0755 $(BIN)/microovnd $(DESTDIR)$(SBINDIR)/microovnd
+	install -m 0755 $(BIN)/microovn $(DESTDIR)$(BINDIR)/microovn
+	for t in $(WRAPPED); do ln -sfn microovn $(DESTDIR)$(BINDIR)/microovn.$$t; done
+	$(BIN)/microovn completion bash >$(DESTDIR)$(BASHCOMPDIR)/microovn
+	$(BIN)/microovn completion zsh >$(DESTDIR)$(ZSHCOMPDIR)/_microovn
+	$(BIN)/microovn completion fish >$(DESTDIR)$(FISHCOMPDIR)/microovn.fish
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/microovnd.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/microovnd.service
+	chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/microovn $(DESTDIR)$(ZSHCOMPDIR)/_microovn \
+		$(DESTDIR)$(FISHCOMPDIR)/microovn.fish $(DESTDIR)$(SYSTEMDUNITDIR)/microovnd.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/microovnd $(DESTDIR)$(PREFIX)/bin/microovn
-	for t in $(WRAPPED); do rm -f $(DESTDIR)$(PREFIX)/bin/microovn.$$t; done
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 demo:
 	scripts/demo.sh
