@@ -117,7 +117,11 @@ func readPreseed(stdin io.Reader, file string) (*Preseed, error) {
 		// first line of an error, so the problems are joined into one line.
 		var typeErr *yaml.TypeError
 		if errors.As(err, &typeErr) {
-			return nil, fmt.Errorf("invalid preseed: %s", strings.Join(typeErr.Errors, "; "))
+			msg := strings.Join(typeErr.Errors, "; ")
+			// "field x not found in type main.Preseed" names Go's type, not the file's.
+			msg = strings.ReplaceAll(msg, " not found in type main.Preseed", " is not a known key")
+			return nil, fmt.Errorf("invalid preseed: %s (valid keys: mode, name, address, "+
+				"services, encap_ip, token, tokens)", msg)
 		}
 
 		return nil, fmt.Errorf("invalid preseed: %w", err)

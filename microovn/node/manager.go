@@ -38,6 +38,7 @@ type Manager struct {
 	stopped bool              // guarded by mu: set once the member leaves or shuts down
 	chassis map[string]string // guarded by mu: chassis settings last written
 
+	noCentral  bool     // guarded by mu: the missing-central warning was logged
 	lastIssued []string // guarded by mu: certificates issued under the current CA
 }
 
@@ -230,9 +231,15 @@ func (m *Manager) ensureChassis(ctx context.Context, d Desired) error {
 			m.Log.Info("Removed the ovn-remote of the chassis", "old_remote", remote)
 		}
 
-		m.Log.Warn("No central member to connect the chassis to; ovn-controller waits")
+		if !m.noCentral {
+			m.Log.Warn("No central member to connect the chassis to; ovn-controller waits")
+			m.noCentral = true
+		}
+
 		return nil
 	}
+
+	m.noCentral = false
 
 	want := ovn.ChassisSettings(n.Config)
 	controller, _ := services.Lookup(services.ProcController)
