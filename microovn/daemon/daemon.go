@@ -141,8 +141,7 @@ func (d *Daemon) initMember(ctx context.Context, s state.State, initConfig map[s
 		return err
 	}
 
-	d.manager.Resume()
-	err = d.manager.Reconcile(ctx, desired)
+	err = d.manager.Start(ctx, desired)
 	d.log.Info("Cluster membership change", "action", action, "member", s.Name(),
 		"services", desired.Services, "success", err == nil, "security", true)
 	return err

@@ -14,7 +14,7 @@ import (
 
 // localStatus reads the state of this member's central processes.
 func (d *Daemon) localStatus(ctx context.Context, desired node.Desired) types.LocalStatus {
-	out := types.LocalStatus{Member: desired.Member}
+	out := types.LocalStatus{Member: desired.Member, Warnings: d.certificateWarnings(desired)}
 	if !desired.Has(services.Central) {
 		return out
 	}

@@ -56,7 +56,11 @@ func (d *Daemon) status(ctx context.Context, s state.State) (types.Status, error
 	}
 
 	out.Chassis = d.chassisStatus(ctx, desired, out.Members)
-	out.Warnings = d.certificateWarnings(desired)
+	for _, m := range out.Members {
+		if m.Status == "ONLINE" {
+			out.Warnings = append(out.Warnings, locals[m.Name].Warnings...)
+		}
+	}
 	return out, nil
 }
 
@@ -84,14 +88,14 @@ func probeMembers(ctx context.Context, members []database.Member) []types.Member
 	return out
 }
 
-// gatherLocal asks every online central member for its LocalStatus.
+// gatherLocal asks every online member for its LocalStatus.
 func (d *Daemon) gatherLocal(ctx context.Context, s state.State, desired node.Desired,
 	members []types.MemberStatus) map[string]types.LocalStatus {
 	out := map[string]types.LocalStatus{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, m := range members {
-		if m.Status != "ONLINE" || !slices.Contains(m.Services, services.Central) {
+		if m.Status != "ONLINE" {
 			continue
 		}
 

@@ -43,6 +43,23 @@ func (m *Manager) Leave(ctx context.Context, last Desired) error {
 	return errors.Join(errs...)
 }
 
+// Start lets Reconcile act again and applies d, for a member that bootstraps or
+// joins. When that fails, Reconcile stays off until the next Start or Resume, so
+// that the reconcile loop does not redo the failed join while microcluster undoes
+// it through Leave. Both steps hold the lock, so no reconcile pass runs in between.
+func (m *Manager) Start(ctx context.Context, d Desired) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+
+	m.stopped = false
+	err := m.reconcile(ctx, d)
+	if err != nil {
+		m.stopped = true
+	}
+
+	return err
+}
+
 // Resume lets Reconcile act again after Leave, for a member that joins anew.
 func (m *Manager) Resume() {
 	m.mu.Lock()

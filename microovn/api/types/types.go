@@ -80,7 +80,8 @@ type CertificateReport struct {
 type LocalStatus struct {
 	Member    string          `json:"member"`
 	Databases []LocalDatabase `json:"databases"`
-	Northd    string          `json:"northd"` // active, standby, paused, down, or "" when not central
+	Northd    string          `json:"northd"`             // active, standby, paused, down, or "" when not central
+	Warnings  []string        `json:"warnings,omitempty"` // certificates expiring, expired or untrusted
 }
 
 // LocalDatabase is one member's view of a clustered database.
