@@ -237,6 +237,11 @@ func newAddCmd(g *global) *cobra.Command {
 			}
 
 			token, err := app.NewJoinToken(cmd.Context(), args[0], timeout)
+			if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+				return fmt.Errorf("a join token for %q is already pending: use it, or wait "+
+					"until it expires", args[0])
+			}
+
 			if err != nil {
 				return fmt.Errorf("issue a join token for %q: %w", args[0], err)
 			}

@@ -151,11 +151,14 @@ func runInit(cmd *cobra.Command, g *global, p *Preseed) error {
 		return err
 	}
 
+	ctx, cancel := membershipContext(cmd.Context())
+	defer cancel()
+
 	if p.Mode == "join" {
-		return explainInitError(app.JoinCluster(cmd.Context(), name, addr, p.Token, config))
+		return explainInitError(app.JoinCluster(ctx, name, addr, p.Token, config))
 	}
 
-	if err := explainInitError(app.NewCluster(cmd.Context(), name, addr, config)); err != nil {
+	if err := explainInitError(app.NewCluster(ctx, name, addr, config)); err != nil {
 		return err
 	}
 

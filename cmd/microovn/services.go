@@ -70,7 +70,12 @@ func changeService(cmd *cobra.Command, g *global, method, service, member string
 		body = req
 	}
 
-	if err := g.queryOn(cmd.Context(), member, method, path, body, &result); err != nil {
+	err := g.queryOn(cmd.Context(), member, method, path, body, &result)
+	if err != nil && member != "" && strings.Contains(err.Error(), "CoreClusterMember not found") {
+		return fmt.Errorf("no cluster member is called %q: see microovn cluster list", member)
+	}
+
+	if err != nil {
 		return err
 	}
 

@@ -160,9 +160,9 @@ func checkServiceChange(change serviceChange, mine []string, centrals int) error
 		slices.Contains(mine, services.Chassis):
 		return fmt.Errorf("%w: the chassis runs on the switch: disable chassis first", ErrDependency)
 	case !change.enable && change.service == services.Central && centrals <= 1 && !change.force:
-		return fmt.Errorf("%w: disabling it deletes the Northbound and Southbound databases "+
-			"with every logical network in them; add --allow-disable-last-central to do so anyway",
-			ErrLastCentral)
+		return fmt.Errorf("%w: disabling it ends the Northbound and Southbound databases with "+
+			"every logical network in them (their files move to a backup folder); add "+
+			"--allow-disable-last-central to do so anyway", ErrLastCentral)
 	}
 
 	return nil
