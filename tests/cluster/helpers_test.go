@@ -66,7 +66,7 @@ func (a *attempt) Errorf(format string, args ...any) {
 // eventually runs check every pollInterval until it reports no failure, for at most
 // timeout. When time runs out, every failure of the last try becomes a test error
 // and the test stops.
-func eventually(t *testing.T, what string, timeout time.Duration, check func(r reporter)) {
+func eventually(t *testing.T, condition string, timeout time.Duration, check func(r reporter)) {
 	t.Helper()
 
 	start := time.Now()
@@ -79,7 +79,7 @@ func eventually(t *testing.T, what string, timeout time.Duration, check func(r r
 		check(last)
 
 		if len(last.failures) == 0 {
-			t.Logf("%s: done after %.1f s", what, time.Since(start).Seconds())
+			t.Logf("%s: done after %.1f s", condition, time.Since(start).Seconds())
 			return
 		}
 
@@ -91,7 +91,7 @@ func eventually(t *testing.T, what string, timeout time.Duration, check func(r r
 	}
 
 	for _, failure := range last.failures {
-		t.Errorf("%s, still after %v: %s", what, timeout, failure)
+		t.Errorf("%s: not yet after %v: %s", condition, timeout, failure)
 	}
 
 	t.FailNow()
@@ -198,7 +198,7 @@ func bootstrap(t *testing.T, h *testbed.Host) {
 	setupUnderlay(t, h)
 }
 
-// issueToken asks member from for a join token for name and returns it.
+// issueToken requests a join token for name from member from and returns it.
 func issueToken(t *testing.T, from *testbed.Host, name string, extra ...string) string {
 	t.Helper()
 

@@ -47,8 +47,9 @@ func TestNodeLossAndReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		waitSurvivors(t, survivors, lost)
 		mustTool(t, survivors[0], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-loss")
-		checkSurvivors(t, survivors, lost, []string{"sw-after-loss"})
+		checkSwitches(t, survivors, []string{"sw-after-loss"})
 	})
 
 	step(t, "survivors serve after restart", func(t *testing.T) {
@@ -62,8 +63,9 @@ func TestNodeLossAndReturn(t *testing.T) {
 			}
 		}
 
+		waitSurvivors(t, survivors, lost)
 		mustTool(t, survivors[1], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-restart")
-		checkSurvivors(t, survivors, lost, []string{"sw-after-loss", "sw-after-restart"})
+		checkSwitches(t, survivors, []string{"sw-after-loss", "sw-after-restart"})
 	})
 
 	step(t, "lost node catches up", func(t *testing.T) {
@@ -71,7 +73,22 @@ func TestNodeLossAndReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// ovs-vswitchd deleted br-phy with its address when it was killed.
+		eventually(t, "OVN processes of "+lost.Name+" come back", settleTimeout,
+			func(r reporter) {
+				pids := lost.Pids()
+				for _, name := range []string{"ovsdb-server", "ovs-vswitchd", "ovnnb_db",
+					"ovnsb_db", "ovn-northd", "ovn-controller"} {
+					if pids[name] == 0 {
+						r.Errorf("%s of %s is not running: running are %v", name, lost.Name, pids)
+					}
+				}
+
+				if _, err := runTool(lost, "ovs-vsctl", "--timeout=5", "show"); err != nil {
+					r.Errorf("query the switch of %s: %v", lost.Name, err)
+				}
+			})
+
+		// The address of br-phy went away with the killed ovs-vswitchd.
 		setupUnderlay(t, lost)
 
 		socket := "unix:" + lost.Root + "/run/central/ovnnb_db.sock"
@@ -97,11 +114,14 @@ func TestNodeLossAndReturn(t *testing.T) {
 	})
 }
 
-// checkSurvivors waits until the status of every survivor shows the lost member
-// offline and both databases with a leader among the survivors, and then checks
-// that every survivor's Northbound lists switches.
-func checkSurvivors(t *testing.T, survivors []*testbed.Host, lost *testbed.Host,
-	switches []string) {
+// waitSurvivors waits until the status of every survivor shows the lost member
+// offline and both databases with a leader among the survivors.
+//
+// NOTE: right after the leader was lost, ovn-nbctl of OVN 23.03 failed at once with
+// "Connection refused" for the lost member's address despite --timeout=30, while
+// the survivors were still electing a leader. So the tests write only after this
+// wait.
+func waitSurvivors(t *testing.T, survivors []*testbed.Host, lost *testbed.Host) {
 	t.Helper()
 
 	eventually(t, "survivors report the loss", settleTimeout, func(r reporter) {
@@ -109,8 +129,13 @@ func checkSurvivors(t *testing.T, survivors []*testbed.Host, lost *testbed.Host,
 			checkLossStatus(r, h, survivors, lost)
 		}
 	})
+}
 
-	for _, h := range survivors {
+// checkSwitches checks that the Northbound seen from each of hosts lists switches.
+func checkSwitches(t *testing.T, hosts []*testbed.Host, switches []string) {
+	t.Helper()
+
+	for _, h := range hosts {
 		out, err := runTool(h, "ovn-nbctl", "--timeout=30", "ls-list")
 		if err != nil {
 			t.Errorf("list logical switches on %s: %v", h.Name, err)

@@ -86,8 +86,8 @@ func checkScaled(t *testing.T, members, centrals []*testbed.Host,
 	controllers map[string]int) {
 	t.Helper()
 
-	what := "cluster of " + strings.Join(names(members), ", ") + " converges"
-	eventually(t, what, settleTimeout, func(r reporter) {
+	condition := "cluster of " + strings.Join(names(members), ", ") + " converges"
+	eventually(t, condition, settleTimeout, func(r reporter) {
 		checkCluster(r, members, centrals)
 	})
 
