@@ -60,14 +60,6 @@ func (m *Manager) Start(ctx context.Context, d Desired) error {
 	return err
 }
 
-// Resume lets Reconcile act again after Leave, for a member that joins anew.
-func (m *Manager) Resume() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-
-	m.stopped = false
-}
-
 // Shutdown stops every process of this member, keeping its data and its Raft
 // memberships: the next daemon start brings them back.
 func (m *Manager) Shutdown(ctx context.Context) error {
