@@ -9,7 +9,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 WRAPPED = ovn-nbctl ovn-sbctl ovn-trace ovs-vsctl ovn-appctl ovs-appctl ovsdb-client \
 	ovs-ofctl ovs-dpctl ovsdb-tool
 
-.PHONY: build deps unit test e2e install uninstall demo demo-stop demo-clean lab-up lab-down clean
+.PHONY: build deps unit test e2e install uninstall demo demo-stop demo-clean lab-up lab-down clean \
+	bench
 
 build:
 	scripts/buildroot.sh build $(BUILDROOT) $(BIN) $(VERSION)
@@ -74,6 +75,16 @@ lab-up: build
 
 lab-down:
 	$(GO) run ./tests/labctl down -dir $(CURDIR)/.lab
+
+# MicroOVN against OVN started by hand (bench/baseline.sh), see
+# docs/reference/benchmarks.md. QUICK=1 runs fewer runs and sizes; BENCH_OUT sets
+# the JSON file.
+BENCH_OUT ?= $(CURDIR)/bench/results/latest.json
+
+bench: build
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/microovn-bench ./bench
+	$(BIN)/microovn-bench -bin $(BIN) -script $(CURDIR)/bench/baseline.sh -out $(BENCH_OUT) \
+		$(if $(filter-out 0,$(QUICK)),-quick)
 
 clean:
 	rm -rf $(BIN)

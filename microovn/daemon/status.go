@@ -47,6 +47,14 @@ func (d *Daemon) status(ctx context.Context, s state.State) (types.Status, error
 
 	out.Members = probeMembers(ctx, members)
 	locals := d.gatherLocal(ctx, s, desired, out.Members)
+
+	// A port that accepts connections is not enough: a member counts as online
+	// only when its daemon answered, which a process just killed cannot do.
+	for i, m := range out.Members {
+		if _, ok := locals[m.Name]; !ok {
+			out.Members[i].Status = "OFFLINE"
+		}
+	}
 	out.Databases = mergeDatabases(out.Members, locals)
 	for _, m := range out.Members {
 		if slices.Contains(m.Services, services.Central) {
