@@ -22,7 +22,7 @@ import (
 // DefaultPort is the port of microovnd's cluster listener.
 const DefaultPort = 6686
 
-// defaultTokenLifetime is how long a join token stays valid unless told otherwise.
+// defaultTokenLifetime is how long a join token stays valid without --timeout.
 const defaultTokenLifetime = 3 * time.Hour
 
 func newClusterCmd(g *global) *cobra.Command {

@@ -41,7 +41,7 @@ type Daemon struct {
 	// CALifetime is the lifetime of a CA made by this member.
 	CALifetime time.Duration
 
-	wake     chan struct{} // asks the loop for an immediate pass
+	wake     chan struct{} // requests an immediate pass of the loop
 	refill   atomic.Bool   // set by a member removal: central may need a new home
 	shutdown func()        // ends the daemon process; set by the command
 
@@ -71,7 +71,7 @@ func (d *Daemon) Hooks() *state.Hooks {
 	}
 }
 
-// Wake asks the reconcile loop for a pass now.
+// Wake requests a pass of the reconcile loop now.
 func (d *Daemon) Wake() {
 	select {
 	case d.wake <- struct{}{}:

@@ -189,8 +189,8 @@ func TestMergeDatabasesNoAnswer(t *testing.T) {
 			t.Errorf("%s Reachable = true, want false", db.Name)
 		}
 
-		if db.Error != "no central member answered" {
-			t.Errorf("%s Error = %q, want %q", db.Name, db.Error, "no central member answered")
+		if db.Error != "no central member responded" {
+			t.Errorf("%s Error = %q, want %q", db.Name, db.Error, "no central member responded")
 		}
 
 		if len(db.Servers) != 0 {

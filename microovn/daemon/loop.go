@@ -15,7 +15,7 @@ import (
 	"github.com/microovn/microovn/microovn/services"
 )
 
-// loop keeps this member's processes in the state the cluster database asks for.
+// loop keeps this member's processes in the state the cluster database records.
 // Besides restarting processes that died, it picks up membership changes that
 // reached this member without a hook, such as two members joining at once.
 func (d *Daemon) loop(ctx context.Context, s state.State) {

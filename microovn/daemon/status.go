@@ -49,7 +49,7 @@ func (d *Daemon) status(ctx context.Context, s state.State) (types.Status, error
 	locals := d.gatherLocal(ctx, s, desired, out.Members)
 
 	// A port that accepts connections is not enough: a member counts as online
-	// only when its daemon answered, which a process just killed cannot do.
+	// only when its daemon responded, which a process just killed cannot do.
 	for i, m := range out.Members {
 		if _, ok := locals[m.Name]; !ok {
 			out.Members[i].Status = "OFFLINE"
@@ -96,7 +96,7 @@ func probeMembers(ctx context.Context, members []database.Member) []types.Member
 	return out
 }
 
-// gatherLocal asks every online member for its LocalStatus.
+// gatherLocal requests the LocalStatus of every online member.
 func (d *Daemon) gatherLocal(ctx context.Context, s state.State, desired node.Desired,
 	members []types.MemberStatus) map[string]types.LocalStatus {
 	out := map[string]types.LocalStatus{}
@@ -188,7 +188,7 @@ func mergeDatabases(members []types.MemberStatus,
 		}
 
 		if !status.Reachable {
-			status.Error = "no central member answered"
+			status.Error = "no central member responded"
 		}
 
 		out = append(out, status)

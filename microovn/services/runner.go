@@ -98,7 +98,7 @@ func (d Direct) Start(ctx context.Context, p Process, c Config) error {
 	return nil
 }
 
-// Stop asks p to exit through its control socket, then sends SIGTERM and finally
+// Stop sends p the exit command through its control socket, then sends SIGTERM and finally
 // SIGKILL.
 func (d Direct) Stop(ctx context.Context, p Process, l paths.Layout, cleanup bool) error {
 	pid := d.Pid(p, l)
@@ -188,7 +188,7 @@ func alive(pid int) bool {
 		return false
 	}
 
-	// A zombie still answers signal 0 until its parent reaps it.
+	// A zombie still accepts signal 0 until its parent reaps it.
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return false

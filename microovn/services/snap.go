@@ -64,7 +64,7 @@ func (s Snap) Start(ctx context.Context, p Process, c Config) error {
 	return fmt.Errorf("start %s: the snap app %s wrote no pid file within 60 s", p.Name, p.SnapApp)
 }
 
-// Stop asks the process to exit through its control socket, as Direct does, and
+// Stop sends the process the exit command through its control socket, as Direct does, and
 // disables its app so that it does not come back on the next boot.
 func (s Snap) Stop(ctx context.Context, p Process, l paths.Layout, cleanup bool) error {
 	if err := (Direct{Tools: s.Tools}).Stop(ctx, p, l, cleanup); err != nil {
