@@ -18,10 +18,29 @@ running() {
 	grep -qa microovnd "/proc/$pid/cmdline" 2>/dev/null
 }
 
+# ovn_running succeeds while any OVN process of the node is alive.
+ovn_running() {
+	local f pid
+	for f in "$root"/run/*/*.pid; do
+		[ -e "$f" ] || continue
+		pid=$(cat "$f" 2>/dev/null) || continue
+		grep -qaF "$root/" "/proc/$pid/cmdline" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 stop() {
+	# The OVN processes outlive microovnd, and only the daemon stops them cleanly.
+	if ! running && ovn_running && [ -x "$bin/microovnd" ]; then
+		start
+	fi
 	if running; then
 		"$bin/microovn" shutdown
 		for _ in $(seq 50); do running || break; sleep 0.2; done
+	fi
+	if ovn_running; then
+		echo "OVN processes of $root are still running: see $root/logs" >&2
+		return 1
 	fi
 	echo "MicroOVN stopped; its data stays in $root"
 }
@@ -42,7 +61,7 @@ stop)
 	exit 0
 	;;
 clean)
-	stop
+	stop || exit 1
 	if [ -e "$root/.demo" ]; then
 		rm -rf "$root"
 		echo "Removed $root"

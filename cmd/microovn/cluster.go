@@ -34,7 +34,7 @@ func newClusterCmd(g *global) *cobra.Command {
 	}
 
 	cmd.AddCommand(newBootstrapCmd(g), newAddCmd(g), newJoinCmd(g), newListCmd(g),
-		newRemoveCmd(g))
+		newRemoveCmd(g), newTokensCmd(g), newRevokeCmd(g))
 	return cmd
 }
 
@@ -238,8 +238,8 @@ func newAddCmd(g *global) *cobra.Command {
 
 			token, err := app.NewJoinToken(cmd.Context(), args[0], timeout)
 			if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
-				return fmt.Errorf("a join token for %q is already pending: use it, or wait "+
-					"until it expires", args[0])
+				return fmt.Errorf("a join token for %q is already pending: use it, or revoke "+
+					"it with microovn cluster revoke %s", args[0], args[0])
 			}
 
 			if err != nil {
@@ -285,7 +285,18 @@ func newRemoveCmd(g *global) *cobra.Command {
 			ctx, cancel := membershipContext(cmd.Context())
 			defer cancel()
 
-			return app.RemoveClusterMember(ctx, args[0], force)
+			err = app.RemoveClusterMember(ctx, args[0], force)
+			if err != nil && strings.Contains(err.Error(), "no remaining non-pending members") {
+				return errors.New("the cluster's newest members are still pending promotion, " +
+					"which takes up to one heartbeat (10 s by default): try again shortly")
+			}
+
+			if err != nil && !force && unreachable(err) {
+				return fmt.Errorf("member %q is unreachable: bring it back and try again, or "+
+					"remove it with --force if it is gone for good", args[0])
+			}
+
+			return err
 		},
 	}
 
@@ -386,4 +397,61 @@ func checkFormat(format string, valid ...string) error {
 	}
 
 	return fmt.Errorf("invalid --format %q: use one of %s", format, strings.Join(valid, ", "))
+}
+
+// unreachable reports whether err is a failed connection to a member.
+func unreachable(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") ||
+		strings.Contains(msg, "Unable to connect") || strings.Contains(msg, "no route to host") ||
+		strings.Contains(msg, "i/o timeout")
+}
+
+func newTokensCmd(g *global) *cobra.Command {
+	return &cobra.Command{
+		Use:   "tokens",
+		Short: "List the join tokens not used yet, with their names and expiry",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			records, err := app.ListJoinTokens(cmd.Context())
+			if err != nil {
+				return fmt.Errorf("list join tokens: %w", err)
+			}
+
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tEXPIRES")
+			for _, r := range records {
+				fmt.Fprintf(tw, "%s\t%s\n", r.Name, r.ExpiresAt.UTC().Format(time.RFC3339))
+			}
+
+			return tw.Flush()
+		},
+	}
+}
+
+func newRevokeCmd(g *global) *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke NAME",
+		Short: "Revoke the join token issued for NAME",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app, err := g.app()
+			if err != nil {
+				return err
+			}
+
+			err = app.RevokeJoinToken(cmd.Context(), args[0])
+			if err != nil && strings.Contains(err.Error(), "not found") {
+				return fmt.Errorf("no join token is pending for %q: see microovn cluster tokens",
+					args[0])
+			}
+
+			return err
+		},
+	}
 }

@@ -49,7 +49,53 @@ func (p *Preseed) validate() error {
 		}
 	}
 
+	if err := checkTokenNames(p.Tokens); err != nil {
+		return err
+	}
+
 	return checkServices(p.Services)
+}
+
+// checkTokenNames checks the names to print join tokens for, so that a bad name is
+// found before the node bootstraps rather than after.
+func checkTokenNames(names []string) error {
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] {
+			return fmt.Errorf("invalid tokens: %q is listed twice", name)
+		}
+
+		seen[name] = true
+		if err := checkMemberName(name); err != nil {
+			return fmt.Errorf("invalid tokens: %w", err)
+		}
+	}
+
+	return nil
+}
+
+// checkMemberName accepts the names microcluster accepts for members: host names
+// of letters, digits, hyphens and dots.
+func checkMemberName(name string) error {
+	if name == "" || len(name) > 253 {
+		return fmt.Errorf("invalid member name %q: use 1 to 253 characters", name)
+	}
+
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") ||
+			strings.HasSuffix(label, "-") {
+			return fmt.Errorf("invalid member name %q: use a host name such as node-1", name)
+		}
+
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return fmt.Errorf("invalid member name %q: use letters, digits, hyphens "+
+					"and dots only", name)
+			}
+		}
+	}
+
+	return nil
 }
 
 func checkServices(list []string) error {
@@ -122,6 +168,10 @@ func readPreseed(stdin io.Reader, file string) (*Preseed, error) {
 			msg = strings.ReplaceAll(msg, " not found in type main.Preseed", " is not a known key")
 			return nil, fmt.Errorf("invalid preseed: %s (valid keys: mode, name, address, "+
 				"services, encap_ip, token, tokens)", msg)
+		}
+
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("invalid preseed: the file is empty")
 		}
 
 		return nil, fmt.Errorf("invalid preseed: %w", err)

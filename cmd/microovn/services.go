@@ -75,6 +75,11 @@ func changeService(cmd *cobra.Command, g *global, method, service, member string
 		return fmt.Errorf("no cluster member is called %q: see microovn cluster list", member)
 	}
 
+	if err != nil && member != "" && unreachable(err) {
+		return fmt.Errorf("member %q is unreachable: its services change only while it runs; "+
+			"bring it back and try again", member)
+	}
+
 	if err != nil {
 		return err
 	}
@@ -100,7 +105,13 @@ func newConfigCmd(g *global) *cobra.Command {
 		&cobra.Command{Use: "set KEY VALUE", Short: "Set a key", Args: cobra.ExactArgs(2),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				entry := types.ConfigEntry{Key: args[0], Value: args[1]}
-				return g.query(cmd.Context(), http.MethodPut, configPath(args[0]), entry, nil)
+				var results []types.ReissueResult
+				err := g.query(cmd.Context(), http.MethodPut, configPath(args[0]), entry, &results)
+				if err != nil {
+					return err
+				}
+
+				return reportRefresh(cmd, results)
 			}},
 		&cobra.Command{Use: "get KEY", Short: "Print a key's value if it is set",
 			Args: cobra.ExactArgs(1),
@@ -119,7 +130,13 @@ func newConfigCmd(g *global) *cobra.Command {
 			}},
 		&cobra.Command{Use: "delete KEY", Short: "Delete a key", Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return g.query(cmd.Context(), http.MethodDelete, configPath(args[0]), nil, nil)
+				var results []types.ReissueResult
+				err := g.query(cmd.Context(), http.MethodDelete, configPath(args[0]), nil, &results)
+				if err != nil {
+					return err
+				}
+
+				return reportRefresh(cmd, results)
 			}},
 		&cobra.Command{Use: "list", Short: "List the keys that are set", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -139,3 +156,22 @@ func newConfigCmd(g *global) *cobra.Command {
 }
 
 func configPath(key string) string { return "config/" + key }
+
+// reportRefresh prints the members that did not apply a cluster-wide change and
+// fails when there is one.
+func reportRefresh(cmd *cobra.Command, results []types.ReissueResult) error {
+	failed := 0
+	for _, r := range results {
+		for what, problem := range r.Failed {
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s failed: %s\n", r.Member, what, problem)
+			failed++
+		}
+	}
+
+	if failed > 0 {
+		return fmt.Errorf("the change is stored, but %d member(s) did not apply it yet; "+
+			"they apply it once they are back and healthy", failed)
+	}
+
+	return nil
+}

@@ -45,6 +45,11 @@ func (d *Daemon) localDatabase(ctx context.Context, n *ovn.Node, db ovn.Database
 	}
 
 	ld.Role = st.Role
+	if st.Status == ovn.StatusFailed {
+		// A failed server keeps its last role but serves nothing.
+		ld.Role = ovn.StatusFailed
+		ld.Error = db.Name + " has failed (see " + p.LogFile(d.layout) + "); microovnd restarts it"
+	}
 	for _, srv := range st.Servers {
 		role := "follower"
 		if srv.ID == st.Leader || (st.Leader == "self" && srv.Self) {

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -64,6 +65,10 @@ func (d *Daemon) pass(ctx context.Context, s state.State, kicks *kickSchedule) e
 
 	desired, err := d.loadDesired(ctx, s)
 	if err != nil {
+		return err
+	}
+
+	if desired, err = d.finishJoin(ctx, s, desired); err != nil {
 		return err
 	}
 
@@ -162,7 +167,8 @@ func (d *Daemon) fillCentral(ctx context.Context, s state.State, desired node.De
 
 // kickDeparted removes from both Raft clusters the servers of members that no
 // longer run central, such as a member removed with --force while it was down.
-// Only the leader acts, so that one kick is sent.
+// Only the leader acts, so that one kick is sent. On the way it restarts a
+// database server that has failed.
 func (d *Daemon) kickDeparted(ctx context.Context, desired node.Desired) {
 	if !desired.Has(services.Central) {
 		return
@@ -172,6 +178,11 @@ func (d *Daemon) kickDeparted(ctx context.Context, desired node.Desired) {
 		Config: desired.Config(d.layout, d.manager.Datapath)}
 	for _, db := range ovn.Databases() {
 		st, err := n.Status(ctx, db)
+		if err == nil && st.Status == ovn.StatusFailed {
+			d.restartFailed(ctx, desired, db)
+			continue
+		}
+
 		if err != nil || st.Role != "leader" {
 			continue
 		}
@@ -197,4 +208,45 @@ func serverIsCentral(address string, centrals []string) bool {
 	host := hostOf(hostPort)
 	host = strings.Trim(host, "[]")
 	return slices.Contains(centrals, host)
+}
+
+// restartFailed restarts the server of db after it entered Raft's failure mode,
+// as it does on an I/O error such as a full disk. The server stays failed until it
+// restarts; it then reads its log again and rejoins its peers.
+func (d *Daemon) restartFailed(ctx context.Context, desired node.Desired, db ovn.Database) {
+	p, _ := services.Lookup(db.Process)
+	d.log.Warn("Restarting a failed database server", "database", db.Name, "process", p.Name)
+	if err := d.manager.Runner.Stop(ctx, p, d.layout, false); err != nil {
+		d.log.Error("Stopping a failed database server failed", "database", db.Name, "error", err)
+		return
+	}
+
+	// The next reconcile pass starts it again.
+	d.Wake()
+}
+
+// finishJoin completes a join that stopped after the member was added but before
+// it recorded its services, as when microovnd is killed during `cluster join`. A
+// member that ran services before has local settings and is left as it is, even
+// with every service disabled.
+func (d *Daemon) finishJoin(ctx context.Context, s state.State, desired node.Desired) (
+	node.Desired, error) {
+	if len(desired.Services) > 0 || node.HasLocal(d.layout) {
+		return desired, nil
+	}
+
+	d.log.Warn("Completing an interrupted join: recording this member's services",
+		"member", s.Name())
+	err := s.Database().Transaction(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return claimServices(ctx, tx, s.Name(), nil)
+	})
+	if err != nil {
+		return desired, fmt.Errorf("record the services of an interrupted join: %w", err)
+	}
+
+	if err := node.SaveLocal(d.layout, node.Local{}); err != nil {
+		return desired, err
+	}
+
+	return d.loadDesired(ctx, s)
 }

@@ -178,7 +178,7 @@ func centralWarnings(n int) []string {
 
 	if n > 0 && n%2 == 0 {
 		out = append(out, fmt.Sprintf("central runs on %d members, an even number: that "+
-			"tolerates no more failures than %d members would", n, n-1))
+			"tolerates no more failures than %d would", n, n-1))
 	}
 
 	return out

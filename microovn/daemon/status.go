@@ -187,7 +187,7 @@ func mergeDatabases(members []types.MemberStatus,
 			}
 		}
 
-		if !status.Reachable {
+		if !status.Reachable && status.Error == "" {
 			status.Error = "no central member responded"
 		}
 
@@ -199,6 +199,11 @@ func mergeDatabases(members []types.MemberStatus,
 
 func mergeOne(status *types.DatabaseStatus, members []types.MemberStatus, reporter string,
 	ld types.LocalDatabase) {
+	if ld.Role == ovn.StatusFailed {
+		markFailed(status, reporter, ld.Error)
+		return
+	}
+
 	if ld.Error != "" || ld.Role == "" {
 		return
 	}
@@ -279,4 +284,22 @@ func (d *Daemon) chassisStatus(ctx context.Context, desired node.Desired,
 	}
 
 	return out
+}
+
+// markFailed records that reporter's server of a database has failed: its role
+// reads "failed" and, when it led, the database has no working leader.
+func markFailed(status *types.DatabaseStatus, reporter, problem string) {
+	if status.Leader == reporter {
+		status.Leader = ""
+	}
+
+	if status.Error == "" {
+		status.Error = problem
+	}
+
+	for i := range status.Servers {
+		if status.Servers[i].Member == reporter {
+			status.Servers[i].Role = ovn.StatusFailed
+		}
+	}
 }

@@ -89,6 +89,13 @@ type Local struct {
 
 func localFile(l paths.Layout) string { return filepath.Join(l.Root, "data", "local.json") }
 
+// HasLocal reports whether the member saved local settings, which it does once
+// its bootstrap or join recorded its services.
+func HasLocal(l paths.Layout) bool {
+	_, err := os.Stat(localFile(l))
+	return err == nil
+}
+
 // LoadLocal reads the member's local settings; a missing file gives zero values.
 func LoadLocal(l paths.Layout) (Local, error) {
 	var local Local

@@ -9,6 +9,10 @@ import (
 	"github.com/microovn/microovn/microovn/pki"
 )
 
+// ErrStopped means this member's services are stopped: it left the cluster or
+// shut down, so it applies no change until its daemon starts again.
+var ErrStopped = errors.New("this member's services are stopped")
+
 // ErrNotEnabled means a certificate was asked for a service this member does not run.
 var ErrNotEnabled = errors.New("service not enabled on this member")
 
@@ -61,7 +65,7 @@ func (m *Manager) Refresh(ctx context.Context, d Desired) ([]string, error) {
 	defer m.mu.Unlock()
 
 	if m.stopped {
-		return nil, nil
+		return nil, ErrStopped
 	}
 
 	err := m.reconcile(ctx, d)

@@ -77,6 +77,10 @@ func (n *Node) Prepare(ctx context.Context, db Database, peers []net.IP) error {
 	return nil
 }
 
+// StatusFailed is the cluster/status Status of a server in Raft's failure mode,
+// which it enters on an I/O error and leaves only by restarting.
+const StatusFailed = "failed"
+
 // RaftStatus is the part of cluster/status that MicroOVN reads.
 type RaftStatus struct {
 	ServerID string
