@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -230,7 +231,7 @@ func testRegenerateCA(t *testing.T, c *cluster) {
 	oldCASerial := serialOf(caPath(h))
 
 	start := time.Now()
-	out, err := c.microovn(h, "certificates", "regenerate-ca")
+	out, err := runner.MicroOVN(h, "certificates", "regenerate-ca")
 	t.Logf("regenerate-ca took %v:\n%s", time.Since(start).Round(time.Millisecond), out)
 	if err != nil {
 		t.Fatalf("regenerate-ca: %v\n%s", err, out)
@@ -270,7 +271,7 @@ func testRegenerateCA(t *testing.T, c *cluster) {
 
 	newFiles := copyClientFiles(t, client, dir, "new")
 	target := "ssl:" + h.Addr.String() + ":6642"
-	waitFor(t, 60*time.Second, "new client certificate accepted", func() (bool, string) {
+	e2e.WaitFor(t, "new client certificate accepted", 60*time.Second, func() (bool, string) {
 		out, err := listDBs(client, newFiles, target)
 		return err == nil && strings.Contains(out, "OVN_Southbound"),
 			fmt.Sprintf("%v: %s", err, out)
@@ -326,7 +327,7 @@ func copyClientFiles(t *testing.T, h *testbed.Host, dir, prefix string) clientFi
 
 // listDBs runs ovsdb-client list-dbs on h against target with the client files.
 func listDBs(h *testbed.Host, files clientFiles, target string) (string, error) {
-	return run(h, "ovsdb-client", "--timeout=5", "-p", files.key, "-c", files.cert,
+	return runner.Run(h, "ovsdb-client", "--timeout=5", "-p", files.key, "-c", files.cert,
 		"-C", files.ca, "list-dbs", target)
 }
 
@@ -346,9 +347,10 @@ func testSetCAKeyTypes(t *testing.T, c *cluster) {
 		if keyType == "ed25519" {
 			// One key type goes through --combined to cover reading standard input.
 			stdin := append(append([]byte{}, certPEM...), readFile(t, ca.key)...)
-			out, err = c.microovnStdin(h, stdin, "certificates", "set-ca", "--combined")
+			out, err = runner.MicroOVNInput(h, bytes.NewReader(stdin), "certificates", "set-ca",
+				"--combined")
 		} else {
-			out, err = c.microovn(h, "certificates", "set-ca", "--cert", ca.cert,
+			out, err = runner.MicroOVN(h, "certificates", "set-ca", "--cert", ca.cert,
 				"--key", ca.key)
 		}
 
@@ -419,9 +421,10 @@ func testSetCARejects(t *testing.T, c *cluster) {
 		var out string
 		var err error
 		if tc.stdin != nil {
-			out, err = c.microovnStdin(h, tc.stdin, "certificates", "set-ca", "--combined")
+			out, err = runner.MicroOVNInput(h, bytes.NewReader(tc.stdin), "certificates",
+				"set-ca", "--combined")
 		} else {
-			out, err = c.microovn(h, "certificates", "set-ca", "--cert", tc.cert,
+			out, err = runner.MicroOVN(h, "certificates", "set-ca", "--cert", tc.cert,
 				"--key", tc.key)
 		}
 

@@ -8,7 +8,6 @@
 package certs
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/microovn/microovn/microovn/api/types"
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -31,8 +31,6 @@ const (
 	// caCmdTimeout bounds regenerate-ca and set-ca, which restart processes on
 	// every member.
 	caCmdTimeout = 4 * time.Minute
-	// pollInterval is the pause between two checks of a polled condition.
-	pollInterval = 500 * time.Millisecond
 	// logTailSize is how much of each daemon log a failed test prints, in bytes.
 	logTailSize = 3000
 )
@@ -50,32 +48,14 @@ var processOf = map[string]string{
 	"ovn-controller": "ovn-controller",
 }
 
-// binDir returns the folder of the built binaries, $MICROOVN_BIN or /work/main/bin,
-// and skips the test when it contains no microovnd or the test does not run as root.
-func binDir(t *testing.T) string {
-	t.Helper()
-
-	if os.Geteuid() != 0 {
-		t.Skip("the certificate tests need root for network namespaces")
-	}
-
-	bin := os.Getenv("MICROOVN_BIN")
-	if bin == "" {
-		bin = "/work/main/bin"
-	}
-
-	if _, err := os.Stat(filepath.Join(bin, "microovnd")); err != nil {
-		t.Skipf("no microovnd in %s (set MICROOVN_BIN after `make -s build`): %v", bin, err)
-	}
-
-	return bin
-}
+// runner runs microovn and the wrapped tools for the certificate tests. A run of
+// microovn may be regenerate-ca or set-ca, so it gets caCmdTimeout.
+var runner = e2e.Runner{MicroOVNTimeout: caCmdTimeout, ToolTimeout: cmdTimeout}
 
 // cluster is a bed whose first hosts form a MicroOVN cluster.
 type cluster struct {
 	t     *testing.T
 	bed   *testbed.Bed
-	bin   string
 	hosts []*testbed.Host // the members, in join order
 }
 
@@ -85,20 +65,15 @@ type cluster struct {
 func newCluster(t *testing.T, size, members int, extraArgs ...string) *cluster {
 	t.Helper()
 
-	bin := binDir(t)
+	bin := e2e.RequireBinaries(t, "the certificate tests")
 	bed := testbed.Start(t, testbed.Options{Hosts: size, Bin: bin, ExtraArgs: extraArgs})
-	c := &cluster{t: t, bed: bed, bin: bin}
-	t.Cleanup(c.dumpLogsOnFailure)
+	c := &cluster{t: t, bed: bed}
+	// Cleanups run last first, so the logs are printed before the bed is removed.
+	t.Cleanup(func() { e2e.DumpLogsOnFailure(t, bed.Hosts, logTailSize) })
 
 	first := bed.Hosts[0]
-	c.startMember(first)
-	out, err := c.microovn(first, "cluster", "bootstrap", "--name", first.Name,
-		"--address", first.Addr.String(), "--encap-ip", first.EncapAddr.String())
-	if err != nil {
-		t.Fatalf("bootstrap %s: %v\n%s", first.Name, err, out)
-	}
-
-	c.setupUnderlay(first)
+	e2e.StartDaemons(t, first)
+	runner.Bootstrap(t, first)
 	c.hosts = append(c.hosts, first)
 
 	for _, h := range bed.Hosts[1:members] {
@@ -108,131 +83,19 @@ func newCluster(t *testing.T, size, members int, extraArgs ...string) *cluster {
 	return c
 }
 
-// startMember starts microovnd on h and fails the test when it does not come up.
-func (c *cluster) startMember(h *testbed.Host) {
-	c.t.Helper()
-
-	if err := h.StartDaemon(); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-// setupUnderlay puts the Geneve address of h on its OVS bridge.
-func (c *cluster) setupUnderlay(h *testbed.Host) {
-	c.t.Helper()
-
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	if err := h.SetupUnderlay(ctx); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
 // join starts microovnd on h and joins it to the cluster with a token from h1.
 func (c *cluster) join(h *testbed.Host) {
 	c.t.Helper()
 
-	c.startMember(h)
-	first := c.hosts[0]
-	out, err := c.microovn(first, "cluster", "add", h.Name)
-	if err != nil {
-		c.t.Fatalf("cluster add %s: %v\n%s", h.Name, err, out)
-	}
-
-	outLines := strings.Split(strings.TrimSpace(out), "\n")
-	token := strings.TrimSpace(outLines[len(outLines)-1])
-	out, err = c.microovn(h, "cluster", "join", token, "--name", h.Name,
-		"--address", h.Addr.String(), "--encap-ip", h.EncapAddr.String())
-	if err != nil {
-		// The error quotes the command line, so the token, a secret, is cut out.
-		c.t.Fatalf("join %s: %s\n%s", h.Name, strings.ReplaceAll(err.Error(), token, "TOKEN"),
-			out)
-	}
-
-	c.setupUnderlay(h)
+	e2e.StartDaemons(c.t, h)
+	runner.Join(c.t, c.hosts[0], h)
 	c.hosts = append(c.hosts, h)
-}
-
-// dumpLogsOnFailure prints the end of every daemon log of a failed test. It is
-// registered after the bed's cleanup, so it runs before the bed is removed.
-func (c *cluster) dumpLogsOnFailure() {
-	if !c.t.Failed() {
-		return
-	}
-
-	for _, h := range c.bed.Hosts {
-		data, err := os.ReadFile(filepath.Join(h.Root, "logs", "microovnd.log"))
-		if err != nil {
-			continue
-		}
-
-		if len(data) > logTailSize {
-			data = data[len(data)-logTailSize:]
-		}
-
-		c.t.Logf("end of microovnd.log of %s:\n%s", h.Name, data)
-	}
-}
-
-// microovn runs the microovn client on h and returns its combined output.
-func (c *cluster) microovn(h *testbed.Host, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), caCmdTimeout)
-	defer cancel()
-
-	return h.MicroOVN(ctx, args...)
-}
-
-// microovnStdin runs the microovn client on h with stdin as its standard input.
-func (c *cluster) microovnStdin(h *testbed.Host, stdin []byte, args ...string) (string,
-	error,
-) {
-	ctx, cancel := context.WithTimeout(context.Background(), caCmdTimeout)
-	defer cancel()
-
-	cmdArgs := append([]string{"--state-dir", h.StateDir()}, args...)
-	cmd := h.Command(ctx, filepath.Join(c.bin, "microovn"), cmdArgs...)
-	cmd.Stdin = bytes.NewReader(stdin)
-	out, err := cmd.CombinedOutput()
-
-	return string(out), err
-}
-
-// tool runs a wrapped tool such as "ovn-sbctl" through its microovn.* link on h.
-func (c *cluster) tool(h *testbed.Host, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	return h.Run(ctx, filepath.Join(c.bin, "microovn."+name), args...)
-}
-
-// run runs a program inside the namespace of h and returns its combined output.
-func run(h *testbed.Host, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	return h.Run(ctx, name, args...)
-}
-
-// status returns `microovn status --format json` as h sees it.
-func (c *cluster) status(h *testbed.Host) (types.Status, error) {
-	var st types.Status
-	out, err := c.microovn(h, "status", "--format", "json")
-	if err != nil {
-		return st, err
-	}
-
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		return st, fmt.Errorf("decode status: %w: %q", err, out)
-	}
-
-	return st, nil
 }
 
 // healthy reports whether h sees both databases reachable with three servers and a
 // leader, an active ovn-northd, and a registered chassis for every member.
 func (c *cluster) healthy(h *testbed.Host) (bool, string) {
-	st, err := c.status(h)
+	st, err := runner.ReadStatus(h)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -271,7 +134,7 @@ func (c *cluster) healthy(h *testbed.Host) (bool, string) {
 func (c *cluster) waitHealthy(limit time.Duration) {
 	c.t.Helper()
 
-	waitFor(c.t, limit, "cluster healthy", func() (bool, string) {
+	e2e.WaitFor(c.t, "cluster healthy", limit, func() (bool, string) {
 		return c.healthy(c.hosts[0])
 	})
 }
@@ -281,9 +144,9 @@ func (c *cluster) waitHealthy(limit time.Duration) {
 func (c *cluster) waitSouthboundChassis(h *testbed.Host, want int, limit time.Duration) {
 	c.t.Helper()
 
-	waitFor(c.t, limit, fmt.Sprintf("%d chassis in the Southbound", want),
+	e2e.WaitFor(c.t, fmt.Sprintf("%d chassis in the Southbound", want), limit,
 		func() (bool, string) {
-			out, err := c.tool(h, "ovn-sbctl", "--timeout=20", "show")
+			out, err := runner.Tool(h, "ovn-sbctl", "--timeout=20", "show")
 			if err != nil {
 				return false, err.Error()
 			}
@@ -291,26 +154,6 @@ func (c *cluster) waitSouthboundChassis(h *testbed.Host, want int, limit time.Du
 			got := strings.Count(out, "Chassis ")
 			return got == want, fmt.Sprintf("ovn-sbctl show lists %d chassis:\n%s", got, out)
 		})
-}
-
-// waitFor polls check until it returns true, and fails the test when that takes
-// longer than limit, with the last reason check gave.
-func waitFor(t *testing.T, limit time.Duration, what string, check func() (bool, string)) {
-	t.Helper()
-
-	deadline := time.Now().Add(limit)
-	for {
-		ok, reason := check()
-		if ok {
-			return
-		}
-
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v: %s", what, limit, reason)
-		}
-
-		time.Sleep(pollInterval)
-	}
 }
 
 // pkiDir returns the certificate folder of h.
@@ -367,7 +210,7 @@ func serials(h *testbed.Host) map[string]string {
 
 // listCertificates returns `certificates list --format json` of h.
 func (c *cluster) listCertificates(h *testbed.Host) ([]types.CertificateReport, error) {
-	out, err := c.microovn(h, "certificates", "list", "--format", "json")
+	out, err := runner.MicroOVN(h, "certificates", "list", "--format", "json")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/microovn/microovn/microovn/api/types"
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -77,7 +78,7 @@ func wantOwnerMode(t *testing.T, path string, mode os.FileMode) {
 // cluster.
 func testListHealthy(t *testing.T, c *cluster) {
 	for _, h := range c.hosts {
-		out, err := c.microovn(h, "certificates", "list")
+		out, err := runner.MicroOVN(h, "certificates", "list")
 		if err != nil {
 			t.Fatalf("%s: certificates list: %v\n%s", h.Name, err, out)
 		}
@@ -210,7 +211,7 @@ func (c *cluster) breakAndList(t *testing.T, h *testbed.Host, name, wantStatus s
 			t.Fatalf("%s: %v", h.Name, err)
 		}
 
-		out, err := c.microovn(h, "certificates", "list")
+		out, err := runner.MicroOVN(h, "certificates", "list")
 		if err != nil {
 			t.Fatalf("%s: certificates list: %v\n%s", h.Name, err, out)
 		}
@@ -240,7 +241,7 @@ func (c *cluster) breakAndList(t *testing.T, h *testbed.Host, name, wantStatus s
 func (c *cluster) waitRepaired(t *testing.T, h *testbed.Host, name, badSerial string) {
 	t.Helper()
 
-	waitFor(t, repairTimeout, fmt.Sprintf("%s repaired on %s", name, h.Name),
+	e2e.WaitFor(t, fmt.Sprintf("%s repaired on %s", name, h.Name), repairTimeout,
 		func() (bool, string) {
 			reports, err := c.listCertificates(h)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -19,7 +20,7 @@ func testReissueOne(t *testing.T, c *cluster) {
 	before := serials(h)
 	pidsBefore := h.Pids()
 
-	out, err := c.microovn(h, "certificates", "reissue", "ovnsb")
+	out, err := runner.MicroOVN(h, "certificates", "reissue", "ovnsb")
 	if err != nil {
 		t.Fatalf("reissue ovnsb: %v\n%s", err, out)
 	}
@@ -50,7 +51,7 @@ func testReissueOne(t *testing.T, c *cluster) {
 		}
 	}
 
-	out, err = c.tool(h, "ovn-sbctl", "--timeout=20", "show")
+	out, err = runner.Tool(h, "ovn-sbctl", "--timeout=20", "show")
 	if err != nil {
 		t.Errorf("Southbound unreachable after reissue ovnsb: %v\n%s", err, out)
 	}
@@ -60,7 +61,7 @@ func testReissueOne(t *testing.T, c *cluster) {
 func waitNewPid(t *testing.T, h *testbed.Host, name string, old int) {
 	t.Helper()
 
-	waitFor(t, restartTimeout, fmt.Sprintf("%s restarted on %s", name, h.Name),
+	e2e.WaitFor(t, fmt.Sprintf("%s restarted on %s", name, h.Name), restartTimeout,
 		func() (bool, string) {
 			pid := h.Pids()[name]
 			return pid != 0 && pid != old, fmt.Sprintf("pid %d, was %d", pid, old)
@@ -74,7 +75,7 @@ func testReissueAll(t *testing.T, c *cluster) {
 	before := serials(h)
 	pidsBefore := h.Pids()
 
-	out, err := c.microovn(h, "certificates", "reissue", "all")
+	out, err := runner.MicroOVN(h, "certificates", "reissue", "all")
 	if err != nil {
 		t.Fatalf("reissue all: %v\n%s", err, out)
 	}
@@ -103,7 +104,7 @@ func testReissueInvalid(t *testing.T, c *cluster) {
 	h := c.hosts[0]
 	before := serials(h)
 
-	out, err := c.microovn(h, "certificates", "reissue")
+	out, err := runner.MicroOVN(h, "certificates", "reissue")
 	if err == nil {
 		t.Errorf("reissue without a name succeeded:\n%s", out)
 	}
@@ -114,7 +115,7 @@ func testReissueInvalid(t *testing.T, c *cluster) {
 		}
 	}
 
-	out, err = c.microovn(h, "certificates", "reissue", "bogus")
+	out, err = runner.MicroOVN(h, "certificates", "reissue", "bogus")
 	if err == nil {
 		t.Errorf("reissue bogus succeeded:\n%s", out)
 	}
@@ -160,7 +161,7 @@ func testReissueChassisOnly(t *testing.T, c *cluster) {
 		t.Errorf("%s lists certificates %v, want [ca client ovn-controller]", h.Name, names)
 	}
 
-	out, err := c.microovn(h, "certificates", "reissue", "ovnnb")
+	out, err := runner.MicroOVN(h, "certificates", "reissue", "ovnnb")
 	if err == nil {
 		t.Errorf("reissue ovnnb on chassis-only %s succeeded:\n%s", h.Name, out)
 	}
@@ -172,7 +173,7 @@ func testReissueChassisOnly(t *testing.T, c *cluster) {
 	}
 
 	oldSerial := serialOf(certPath(h, "ovn-controller"))
-	out, err = c.microovn(h, "certificates", "reissue", "ovn-controller")
+	out, err = runner.MicroOVN(h, "certificates", "reissue", "ovn-controller")
 	if err != nil {
 		t.Fatalf("reissue ovn-controller on %s: %v\n%s", h.Name, err, out)
 	}

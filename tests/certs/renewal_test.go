@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/microovn/microovn/tests/e2e"
 )
 
 const (
@@ -54,7 +56,7 @@ func testServiceRenewed(t *testing.T, c *cluster) {
 	oldPid := h.Pids()["ovnsb_db"]
 	start := time.Now()
 
-	waitFor(t, renewalTimeout, "ovnsb certificate renewed under the same CA",
+	e2e.WaitFor(t, "ovnsb certificate renewed under the same CA", renewalTimeout,
 		func() (bool, string) {
 			nowCA := serialOf(caPath(h))
 			nowCert := serialOf(certPath(h, "ovnsb"))
@@ -89,7 +91,7 @@ func testCARenewed(t *testing.T, c *cluster) {
 	oldSerial := serialOf(caPath(c.hosts[0]))
 	start := time.Now()
 
-	waitFor(t, renewalTimeout, "CA renewed on every member", func() (bool, string) {
+	e2e.WaitFor(t, "CA renewed on every member", renewalTimeout, func() (bool, string) {
 		got := map[string]string{}
 		for _, h := range c.hosts {
 			got[h.Name] = serialOf(caPath(h))
@@ -120,13 +122,13 @@ func testCARenewed(t *testing.T, c *cluster) {
 	c.waitSouthboundChassis(c.hosts[0], len(c.hosts), 90*time.Second)
 
 	// A timed-out attempt may still have committed, so the switch may exist.
-	waitFor(t, 90*time.Second, "Northbound write", func() (bool, string) {
-		out, err := c.tool(c.hosts[1], "ovn-nbctl", "--timeout=30", "--may-exist",
+	e2e.WaitFor(t, "Northbound write", 90*time.Second, func() (bool, string) {
+		out, err := runner.Tool(c.hosts[1], "ovn-nbctl", "--timeout=30", "--may-exist",
 			"ls-add", "x")
 		return err == nil, fmt.Sprintf("%v: %s", err, out)
 	})
 
-	out, err := c.tool(c.hosts[2], "ovn-nbctl", "--timeout=30", "ls-list")
+	out, err := runner.Tool(c.hosts[2], "ovn-nbctl", "--timeout=30", "ls-list")
 	if err != nil || !strings.Contains(out, "(x)") {
 		t.Errorf("switch x missing from ls-list on %s: %v\n%s", c.hosts[2].Name, err, out)
 	}
@@ -145,7 +147,7 @@ func testUserCAKept(t *testing.T, c *cluster) {
 	userCA := writeGoCA(t, t.TempDir(), "short-lived", now.Add(-time.Minute),
 		now.Add(userCALifetime))
 
-	out, err := c.microovn(h, "certificates", "set-ca", "--cert", userCA.cert,
+	out, err := runner.MicroOVN(h, "certificates", "set-ca", "--cert", userCA.cert,
 		"--key", userCA.key)
 	if err != nil {
 		t.Fatalf("set-ca: %v\n%s", err, out)

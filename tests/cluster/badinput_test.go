@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -32,7 +33,7 @@ func readView(h *testbed.Host) (clusterView, error) {
 
 	view.members = members
 
-	status, err := readStatus(h)
+	status, err := runner.ReadStatus(h)
 	if err != nil {
 		return view, err
 	}
@@ -55,7 +56,7 @@ func readView(h *testbed.Host) (clusterView, error) {
 }
 
 // checkView checks that the clusterView that h shows equals want.
-func checkView(r reporter, h *testbed.Host, want clusterView) {
+func checkView(r e2e.Reporter, h *testbed.Host, want clusterView) {
 	got, err := readView(h)
 	if err != nil {
 		r.Errorf("read the cluster on %s: %v", h.Name, err)
@@ -79,10 +80,10 @@ func checkView(r reporter, h *testbed.Host, want clusterView) {
 		}
 	}
 
-	for _, db := range databases {
-		if !slices.Equal(got.servers[db.name], want.servers[db.name]) {
-			r.Errorf("status on %s shows %s servers %v, want %v", h.Name, db.name,
-				got.servers[db.name], want.servers[db.name])
+	for _, db := range e2e.Databases {
+		if !slices.Equal(got.servers[db.Name], want.servers[db.Name]) {
+			r.Errorf("status on %s shows %s servers %v, want %v", h.Name, db.Name,
+				got.servers[db.Name], want.servers[db.Name])
 		}
 	}
 }
@@ -108,11 +109,11 @@ func checkNothingChanged(t *testing.T, h *testbed.Host, want clusterView,
 	outsider *testbed.Host) {
 	t.Helper()
 
-	eventually(t, "cluster unchanged", rollbackTimeout, func(r reporter) {
+	e2e.Eventually(t, "cluster unchanged", rollbackTimeout, func(r e2e.Reporter) {
 		checkView(r, h, want)
 	})
 
-	eventually(t, outsider.Name+" keeps no OVN process", rollbackTimeout, func(r reporter) {
+	e2e.Eventually(t, outsider.Name+" keeps no OVN process", rollbackTimeout, func(r e2e.Reporter) {
 		procs, err := ovnProcesses(outsider)
 		if err != nil {
 			r.Errorf("list processes of %s: %v", outsider.Name, err)
@@ -122,7 +123,7 @@ func checkNothingChanged(t *testing.T, h *testbed.Host, want clusterView,
 	})
 
 	// A join that fails after the token was accepted restarts microovnd.
-	if _, err := runMicroOVN(outsider, "waitready", "--timeout", "60"); err != nil {
+	if _, err := runner.MicroOVN(outsider, "waitready", "--timeout", "60"); err != nil {
 		t.Fatalf("microovnd of %s is not ready after the rejected request: %v",
 			outsider.Name, err)
 	}
@@ -135,10 +136,10 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	bed := newBed(t, 4, false)
 	h1, h2, h3, h4 := bed.Hosts[0], bed.Hosts[1], bed.Hosts[2], bed.Hosts[3]
 
-	bootstrap(t, h1)
-	join(t, h1, h2)
+	runner.Bootstrap(t, h1)
+	runner.Join(t, h1, h2)
 
-	eventually(t, "two members converge", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "two members converge", settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, []*testbed.Host{h1, h2}, []*testbed.Host{h1, h2})
 	})
 
@@ -149,17 +150,17 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 
 	step(t, "garbage token", func(t *testing.T) {
 		// Valid base64 of "not a token", so only the decoded content is wrong.
-		_, err := tryJoin(h3, "bm90IGEgdG9rZW4K", h3.Name)
+		_, err := runner.TryJoin(h3, "bm90IGEgdG9rZW4K", h3.Name)
 		expectRejected(t, "join with a garbage token", err, "invalid join token")
 		checkNothingChanged(t, h1, before, h3)
 	})
 
 	step(t, "expired token", func(t *testing.T) {
-		token := issueToken(t, h1, h3.Name, "--timeout", "1s")
+		token := runner.IssueToken(t, h1, h3.Name, "--timeout", "1s")
 		// The token must be past its lifetime, which no condition shows but the clock.
 		time.Sleep(2 * time.Second)
 
-		_, err := tryJoin(h3, token, h3.Name)
+		_, err := runner.TryJoin(h3, token, h3.Name)
 		expectRejected(t, "join with an expired token", err, "expired")
 		checkNothingChanged(t, h1, before, h3)
 	})
@@ -168,9 +169,9 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	// valid for the Raft failure below.
 	var token3 string
 	step(t, "truncated token", func(t *testing.T) {
-		token3 = issueToken(t, h1, h3.Name)
+		token3 = runner.IssueToken(t, h1, h3.Name)
 
-		_, err := tryJoin(h3, token3[:len(token3)/2], h3.Name)
+		_, err := runner.TryJoin(h3, token3[:len(token3)/2], h3.Name)
 		expectRejected(t, "join with a truncated token", err, "invalid join token")
 		checkNothingChanged(t, h1, before, h3)
 	})
@@ -179,9 +180,9 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	// so h4 joins with it in the last step.
 	var token4 string
 	step(t, "token of another name", func(t *testing.T) {
-		token4 = issueToken(t, h1, h4.Name)
+		token4 = runner.IssueToken(t, h1, h4.Name)
 
-		_, err := tryJoin(h3, token4, h3.Name)
+		_, err := runner.TryJoin(h3, token4, h3.Name)
 		expectRejected(t, "join of h3 with the token of h4", err, "issued for another name")
 		checkNothingChanged(t, h1, before, h3)
 	})
@@ -190,14 +191,14 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	// cluster first and then fails, so the rollback must take it out of there again.
 	// The cluster port 6686 and the database client ports stay reachable.
 	step(t, "Southbound Raft join fails", func(t *testing.T) {
-		blockRaft(t, h3, southbound.raftPort)
+		blockRaft(t, h3, e2e.Southbound.RaftPort)
 
-		_, err := tryJoin(h3, token3, h3.Name)
-		expectRejected(t, "join of h3 without Southbound Raft", err, southbound.name)
+		_, err := runner.TryJoin(h3, token3, h3.Name)
+		expectRejected(t, "join of h3 without Southbound Raft", err, e2e.Southbound.Name)
 		checkNothingChanged(t, h1, before, h3)
 
-		eventually(t, "Raft servers and chassis of h1 and h2 only", rollbackTimeout,
-			func(r reporter) {
+		e2e.Eventually(t, "Raft servers and chassis of h1 and h2 only", rollbackTimeout,
+			func(r e2e.Reporter) {
 				checkRaft(r, []*testbed.Host{h1, h2})
 				checkChassis(r, h1, []*testbed.Host{h1, h2})
 			})
@@ -206,16 +207,16 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	// This token is used once by h3 and then presented again by h4.
 	var token3Fresh string
 	step(t, "fresh token after rollback", func(t *testing.T) {
-		unblockRaft(t, h3, southbound.raftPort)
-		token3Fresh = issueToken(t, h1, h3.Name)
+		unblockRaft(t, h3, e2e.Southbound.RaftPort)
+		token3Fresh = runner.IssueToken(t, h1, h3.Name)
 
-		if _, err := tryJoin(h3, token3Fresh, h3.Name); err != nil {
+		if _, err := runner.TryJoin(h3, token3Fresh, h3.Name); err != nil {
 			t.Fatal(err)
 		}
 
-		setupUnderlay(t, h3)
+		runner.SetupUnderlay(t, h3)
 
-		eventually(t, "three members converge", settleTimeout, func(r reporter) {
+		e2e.Eventually(t, "three members converge", settleTimeout, func(r e2e.Reporter) {
 			checkCluster(r, []*testbed.Host{h1, h2, h3}, []*testbed.Host{h1, h2, h3})
 		})
 	})
@@ -226,38 +227,38 @@ func TestBadInputLeavesClusterUnchanged(t *testing.T) {
 	}
 
 	step(t, "token used twice", func(t *testing.T) {
-		_, err := tryJoin(h4, token3Fresh, h4.Name)
+		_, err := runner.TryJoin(h4, token3Fresh, h4.Name)
 		expectRejected(t, "join of h4 with the token h3 used", err, "already used")
 		checkNothingChanged(t, h1, after, h4)
 	})
 
 	step(t, "add existing name", func(t *testing.T) {
-		_, err := runMicroOVN(h1, "cluster", "add", h2.Name)
+		_, err := runner.MicroOVN(h1, "cluster", "add", h2.Name)
 		expectRejected(t, "cluster add h2", err, "already a cluster member")
 		checkNothingChanged(t, h1, after, h4)
 	})
 
 	step(t, "join on a member", func(t *testing.T) {
 		// The rejection must not consume token4, which h4 uses next.
-		_, err := tryJoin(h2, token4, h2.Name)
+		_, err := runner.TryJoin(h2, token4, h2.Name)
 		expectRejected(t, "join on member h2", err, "already a cluster member")
 		checkNothingChanged(t, h1, after, h4)
 	})
 
 	step(t, "remove unknown name", func(t *testing.T) {
-		_, err := runMicroOVN(h1, "cluster", "remove", "nosuch")
+		_, err := runner.MicroOVN(h1, "cluster", "remove", "nosuch")
 		expectRejected(t, "cluster remove nosuch", err, "no cluster member is called")
 		checkNothingChanged(t, h1, after, h4)
 	})
 
 	step(t, "valid token after rejections", func(t *testing.T) {
-		if _, err := tryJoin(h4, token4, h4.Name); err != nil {
+		if _, err := runner.TryJoin(h4, token4, h4.Name); err != nil {
 			t.Fatal(err)
 		}
 
-		setupUnderlay(t, h4)
+		runner.SetupUnderlay(t, h4)
 
-		eventually(t, "four members converge", settleTimeout, func(r reporter) {
+		e2e.Eventually(t, "four members converge", settleTimeout, func(r e2e.Reporter) {
 			checkCluster(r, bed.Hosts, []*testbed.Host{h1, h2, h3})
 		})
 	})

@@ -5,36 +5,24 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
-// formCluster bootstraps the first host of bed and joins the others one at a time,
-// each with a token from the first host.
-func formCluster(t *testing.T, bed *testbed.Bed) {
-	t.Helper()
-
-	first := bed.Hosts[0]
-	bootstrap(t, first)
-
-	for _, h := range bed.Hosts[1:] {
-		join(t, first, h)
-	}
-}
-
 func TestThreeNodeClusterConverges(t *testing.T) {
 	bed := newBed(t, 3, false)
-	formCluster(t, bed)
+	runner.FormCluster(t, bed.Hosts)
 
-	eventually(t, "three IPv4 members converge", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "three IPv4 members converge", settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, bed.Hosts, bed.Hosts)
 	})
 }
 
 func TestIPv6ClusterConverges(t *testing.T) {
 	bed := newBed(t, 3, true)
-	formCluster(t, bed)
+	runner.FormCluster(t, bed.Hosts)
 
-	eventually(t, "three IPv6 members converge", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "three IPv6 members converge", settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, bed.Hosts, bed.Hosts)
 	})
 }
@@ -46,16 +34,16 @@ func TestConcurrentJoinsConverge(t *testing.T) {
 	bed := newBed(t, 4, false)
 	h1, h2, h3, h4 := bed.Hosts[0], bed.Hosts[1], bed.Hosts[2], bed.Hosts[3]
 
-	bootstrap(t, h1)
-	join(t, h1, h2)
+	runner.Bootstrap(t, h1)
+	runner.Join(t, h1, h2)
 
 	racers := []*testbed.Host{h3, h4}
-	tokens := []string{issueToken(t, h1, h3.Name), issueToken(t, h1, h4.Name)}
+	tokens := []string{runner.IssueToken(t, h1, h3.Name), runner.IssueToken(t, h1, h4.Name)}
 	errs := make([]error, len(racers))
 
 	var wg sync.WaitGroup
 	for i, h := range racers {
-		wg.Go(func() { _, errs[i] = tryJoin(h, tokens[i], h.Name) })
+		wg.Go(func() { _, errs[i] = runner.TryJoin(h, tokens[i], h.Name) })
 	}
 
 	wg.Wait()
@@ -71,11 +59,11 @@ func TestConcurrentJoinsConverge(t *testing.T) {
 	}
 
 	for _, h := range racers {
-		setupUnderlay(t, h)
+		runner.SetupUnderlay(t, h)
 	}
 
-	eventually(t, "members converge after concurrent joins", settleTimeout, func(r reporter) {
-		status, err := readStatus(h1)
+	e2e.Eventually(t, "members converge after concurrent joins", settleTimeout, func(r e2e.Reporter) {
+		status, err := runner.ReadStatus(h1)
 		if err != nil {
 			r.Errorf("read status on h1: %v", err)
 			return
@@ -83,13 +71,13 @@ func TestConcurrentJoinsConverge(t *testing.T) {
 
 		centrals := centralHosts(status, bed.Hosts)
 		if len(centrals) != 3 {
-			r.Errorf("status shows central on %v, want three members", names(centrals))
+			r.Errorf("status shows central on %v, want three members", e2e.Names(centrals))
 			return
 		}
 
 		for _, h := range []*testbed.Host{h1, h2} {
 			if !slices.Contains(centrals, h) {
-				r.Errorf("status shows central on %v, want it on %s", names(centrals), h.Name)
+				r.Errorf("status shows central on %v, want it on %s", e2e.Names(centrals), h.Name)
 			}
 		}
 

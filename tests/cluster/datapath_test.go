@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -26,9 +27,9 @@ type vmPort struct {
 // two hosts' br-phy bridges.
 func TestPingAcrossChassis(t *testing.T) {
 	bed := newBed(t, 3, false)
-	formCluster(t, bed)
+	runner.FormCluster(t, bed.Hosts)
 
-	eventually(t, "three members converge", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "three members converge", settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, bed.Hosts, bed.Hosts)
 	})
 
@@ -38,16 +39,16 @@ func TestPingAcrossChassis(t *testing.T) {
 		{name: "vm2", mac: "02:00:00:00:00:02", ip: "198.19.0.2", host: h3},
 	}
 
-	mustTool(t, h1, "ovn-nbctl", "--timeout=30", "ls-add", "sw-vms")
+	runner.MustTool(t, h1, "ovn-nbctl", "--timeout=30", "ls-add", "sw-vms")
 	for _, vm := range vms {
 		vm.ns = bed.Prefix + "-" + vm.name
-		mustTool(t, h1, "ovn-nbctl", "--timeout=30", "lsp-add", "sw-vms", vm.name)
-		mustTool(t, h1, "ovn-nbctl", "--timeout=30", "lsp-set-addresses", vm.name,
+		runner.MustTool(t, h1, "ovn-nbctl", "--timeout=30", "lsp-add", "sw-vms", vm.name)
+		runner.MustTool(t, h1, "ovn-nbctl", "--timeout=30", "lsp-set-addresses", vm.name,
 			vm.mac+" "+vm.ip)
 		plugVM(t, vm)
 	}
 
-	eventually(t, "ports bound to their chassis", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "ports bound to their chassis", settleTimeout, func(r e2e.Reporter) {
 		for _, vm := range vms {
 			checkBinding(r, h1, vm)
 		}
@@ -55,7 +56,7 @@ func TestPingAcrossChassis(t *testing.T) {
 
 	for i, vm := range vms {
 		peer := vms[1-i].host
-		remotes := mustTool(t, vm.host, "ovs-vsctl", "--timeout=30", "--data=bare",
+		remotes := runner.MustTool(t, vm.host, "ovs-vsctl", "--timeout=30", "--data=bare",
 			"--no-headings", "--columns=options", "find", "interface", "type=geneve")
 		if !strings.Contains(remotes, "remote_ip="+peer.EncapAddr.String()) {
 			t.Errorf("br-int of %s has no Geneve tunnel to %s (%s): tunnel options %q",
@@ -65,7 +66,7 @@ func TestPingAcrossChassis(t *testing.T) {
 
 	for i, from := range vms {
 		to := vms[1-i]
-		eventually(t, "ping "+from.name+" to "+to.name, settleTimeout, func(r reporter) {
+		e2e.Eventually(t, "ping "+from.name+" to "+to.name, settleTimeout, func(r e2e.Reporter) {
 			if err := pingFrom(from.ns, to.ip); err != nil {
 				r.Errorf("ping %s (%s) from %s on %s: %v", to.ip, to.host.Name, from.name,
 					from.host.Name, err)
@@ -94,28 +95,28 @@ func plugVM(t *testing.T, vm *vmPort) {
 	mustIP(t, "-n", vm.ns, "link", "set", "lo", "up")
 	mustIP(t, "-n", vm.host.NS, "link", "set", vm.name, "up")
 
-	mustTool(t, vm.host, "ovs-vsctl", "--timeout=30", "add-port", "br-int", vm.name,
+	runner.MustTool(t, vm.host, "ovs-vsctl", "--timeout=30", "add-port", "br-int", vm.name,
 		"--", "set", "interface", vm.name, "external_ids:iface-id="+vm.name)
 }
 
 // checkBinding checks through the Southbound seen from h that the logical port of
 // vm is up and bound to the chassis of its host.
-func checkBinding(r reporter, h *testbed.Host, vm *vmPort) {
-	up, err := runTool(h, "ovn-nbctl", "--timeout=30", "lsp-get-up", vm.name)
+func checkBinding(r e2e.Reporter, h *testbed.Host, vm *vmPort) {
+	up, err := runner.Tool(h, "ovn-nbctl", "--timeout=30", "lsp-get-up", vm.name)
 	if err != nil {
 		r.Errorf("read state of port %s: %v", vm.name, err)
 	} else if strings.TrimSpace(up) != "up" {
 		r.Errorf("port %s is %q, want up", vm.name, strings.TrimSpace(up))
 	}
 
-	chassis, err := runTool(h, "ovn-sbctl", "--timeout=30", "--data=bare", "--no-headings",
+	chassis, err := runner.Tool(h, "ovn-sbctl", "--timeout=30", "--data=bare", "--no-headings",
 		"--columns=chassis", "find", "Port_Binding", "logical_port="+vm.name)
 	if err != nil || strings.TrimSpace(chassis) == "" {
 		r.Errorf("port %s is bound to no chassis (error %v)", vm.name, err)
 		return
 	}
 
-	name, err := runTool(h, "ovn-sbctl", "--timeout=30", "get", "Chassis",
+	name, err := runner.Tool(h, "ovn-sbctl", "--timeout=30", "get", "Chassis",
 		strings.TrimSpace(chassis), "name")
 	if err != nil {
 		r.Errorf("read chassis of port %s: %v", vm.name, err)

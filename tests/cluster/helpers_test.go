@@ -11,22 +11,18 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/microovn/microovn/microovn/api/types"
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
 const (
-	// binEnv names the variable with the folder of the built binaries.
-	binEnv = "MICROOVN_BIN"
 	// commandTimeout bounds one run of microovn or of a wrapped tool.
 	commandTimeout = 2 * time.Minute
-	// pollInterval is the pause between two attempts of eventually.
-	pollInterval = 500 * time.Millisecond
 	// settleTimeout bounds the wait for every member to apply a membership change.
 	// The reconcile loop runs every 3 s, and a Raft join or leave adds a few seconds.
 	settleTimeout = 90 * time.Second
@@ -35,94 +31,17 @@ const (
 	heartbeatArg = "--heartbeat-interval=1s"
 )
 
-// raftDatabase is one clustered OVN database as the tests address it.
-type raftDatabase struct {
-	name     string // OVSDB name, as cluster/status takes it
-	process  string // base name of the control socket under ROOT/run/central
-	port     int    // client port
-	raftPort int
-}
-
-var (
-	northbound = raftDatabase{"OVN_Northbound", "ovnnb_db", 6641, 6643}
-	southbound = raftDatabase{"OVN_Southbound", "ovnsb_db", 6642, 6644}
-	databases  = []raftDatabase{northbound, southbound}
-)
-
-// reporter takes failed conditions: *testing.T, or an attempt inside eventually.
-type reporter interface {
-	Errorf(format string, args ...any)
-}
-
-// attempt collects the failed conditions of one try of eventually.
-type attempt struct {
-	failures []string
-}
-
-func (a *attempt) Errorf(format string, args ...any) {
-	a.failures = append(a.failures, fmt.Sprintf(format, args...))
-}
-
-// eventually runs check every pollInterval until it reports no failure, for at most
-// timeout. When time runs out, every failure of the last try becomes a test error
-// and the test stops.
-func eventually(t *testing.T, condition string, timeout time.Duration, check func(r reporter)) {
-	t.Helper()
-
-	start := time.Now()
-	deadline := start.Add(timeout)
-	maxTries := int(timeout/pollInterval) + 1
-
-	var last *attempt
-	for try := 0; try < maxTries; try++ {
-		last = &attempt{}
-		check(last)
-
-		if len(last.failures) == 0 {
-			t.Logf("%s: done after %.1f s", condition, time.Since(start).Seconds())
-			return
-		}
-
-		if time.Now().After(deadline) {
-			break
-		}
-
-		time.Sleep(pollInterval)
-	}
-
-	for _, failure := range last.failures {
-		t.Errorf("%s: not yet after %v: %s", condition, timeout, failure)
-	}
-
-	t.FailNow()
-}
-
-// binFolder returns the absolute folder with microovnd, microovn and the microovn.*
-// links: $MICROOVN_BIN, or ../../bin (the repository's bin folder) when unset.
-func binFolder() (string, error) {
-	dir := os.Getenv(binEnv)
-	if dir == "" {
-		dir = filepath.Join("..", "..", "bin")
-	}
-
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s=%q: %w", binEnv, dir, err)
-	}
-
-	return abs, nil
-}
+// runner runs microovn and the wrapped tools for the cluster tests.
+var runner = e2e.Runner{MicroOVNTimeout: commandTimeout, ToolTimeout: commandTimeout}
 
 // newBed builds a bed of hosts hosts and starts microovnd on each. The bed is
 // closed when the test ends.
 func newBed(t *testing.T, hosts int, ipv6 bool) *testbed.Bed {
 	t.Helper()
 
-	if os.Geteuid() != 0 {
-		t.Skip("the end-to-end tests need root for network namespaces")
-	}
+	e2e.SkipUnlessRoot(t, "the end-to-end tests")
 
-	bin, err := binFolder()
+	bin, err := e2e.BinDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,135 +54,9 @@ func newBed(t *testing.T, hosts int, ipv6 bool) *testbed.Bed {
 	})
 	t.Logf("test bed %s in %s", bed.Prefix, bed.Dir)
 
-	for _, h := range bed.Hosts {
-		if err := h.StartDaemon(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e2e.StartDaemons(t, bed.Hosts...)
 
 	return bed
-}
-
-// runMicroOVN runs the microovn client on h with a time limit.
-func runMicroOVN(h *testbed.Host, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-
-	return h.MicroOVN(ctx, args...)
-}
-
-// mustMicroOVN runs the microovn client on h and stops the test when it fails.
-func mustMicroOVN(t *testing.T, h *testbed.Host, args ...string) string {
-	t.Helper()
-
-	out, err := runMicroOVN(h, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	return out
-}
-
-// runTool runs the wrapped tool microovn.NAME on h, such as ovn-nbctl.
-func runTool(h *testbed.Host, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-
-	bin, err := binFolder()
-	if err != nil {
-		return "", err
-	}
-
-	return h.Run(ctx, filepath.Join(bin, "microovn."+name), args...)
-}
-
-// mustTool runs a wrapped tool on h and stops the test when it fails.
-func mustTool(t *testing.T, h *testbed.Host, name string, args ...string) string {
-	t.Helper()
-
-	out, err := runTool(h, name, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	return out
-}
-
-// bootstrap creates the cluster on h and sets up its Geneve underlay.
-func bootstrap(t *testing.T, h *testbed.Host) {
-	t.Helper()
-
-	mustMicroOVN(t, h, "cluster", "bootstrap", "--name", h.Name,
-		"--address", h.Addr.String(), "--encap-ip", h.EncapAddr.String())
-	setupUnderlay(t, h)
-}
-
-// issueToken requests a join token for name from member from and returns it.
-func issueToken(t *testing.T, from *testbed.Host, name string, extra ...string) string {
-	t.Helper()
-
-	args := append([]string{"cluster", "add", name}, extra...)
-	out := mustMicroOVN(t, from, args...)
-
-	token := lastLine(out)
-	if token == "" {
-		t.Fatalf("microovn cluster add %s on %s printed no token: %q", name, from.Name, out)
-	}
-
-	return token
-}
-
-// tryJoin runs `cluster join` on h with token under name, and keeps the token out of
-// a returned error.
-func tryJoin(h *testbed.Host, token, name string) (string, error) {
-	out, err := runMicroOVN(h, "cluster", "join", token, "--name", name,
-		"--address", h.Addr.String(), "--encap-ip", h.EncapAddr.String())
-	if err != nil && len(token) > 0 {
-		err = fmt.Errorf("%s", strings.ReplaceAll(err.Error(), token, "TOKEN"))
-	}
-
-	return out, err
-}
-
-// join adds h to the cluster of member from and sets up the underlay of h.
-func join(t *testing.T, from, h *testbed.Host) {
-	t.Helper()
-
-	token := issueToken(t, from, h.Name)
-	if _, err := tryJoin(h, token, h.Name); err != nil {
-		t.Fatal(err)
-	}
-
-	setupUnderlay(t, h)
-}
-
-// setupUnderlay puts the Geneve underlay address of h on its bridge br-phy.
-func setupUnderlay(t *testing.T, h *testbed.Host) {
-	t.Helper()
-
-	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	defer cancel()
-
-	if err := h.SetupUnderlay(ctx); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// lastLine returns the last line of out that is not blank, without surrounding space.
-func lastLine(out string) string {
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-
-	return strings.TrimSpace(lines[len(lines)-1])
-}
-
-// names returns the names of hosts in order.
-func names(hosts []*testbed.Host) []string {
-	out := make([]string, 0, len(hosts))
-	for _, h := range hosts {
-		out = append(out, h.Name)
-	}
-
-	return out
 }
 
 // member is one row of `microovn cluster list --format json`.
@@ -276,7 +69,7 @@ type member struct {
 
 // listMembers returns the members that `cluster list` on h shows, sorted by name.
 func listMembers(h *testbed.Host) ([]member, error) {
-	out, err := runMicroOVN(h, "cluster", "list", "--format", "json")
+	out, err := runner.MicroOVN(h, "cluster", "list", "--format", "json")
 	if err != nil {
 		return nil, err
 	}
@@ -306,165 +99,33 @@ func memberNames(h *testbed.Host) ([]string, error) {
 	return out, nil
 }
 
-// readStatus returns `microovn status --format json` of h.
-func readStatus(h *testbed.Host) (types.Status, error) {
-	var status types.Status
-
-	out, err := runMicroOVN(h, "status", "--format", "json")
-	if err != nil {
-		return status, err
-	}
-
-	if err := json.Unmarshal([]byte(out), &status); err != nil {
-		return status, fmt.Errorf("decode status of %s: %w: %q", h.Name, err, out)
-	}
-
-	return status, nil
-}
-
-// raftView is the part of `ovs-appctl cluster/status` that the tests check.
-type raftView struct {
-	serverID string
-	status   string // "cluster member", "joining cluster", ...
-	role     string // leader, follower, candidate
-	leader   string // server id of the leader, "self" or "unknown"
-	servers  []string
-}
-
-// leaderID returns the server id of the leader this server knows, or "".
-func (v raftView) leaderID() string {
-	switch v.leader {
-	case "self":
-		return v.serverID
-	case "unknown":
-		return ""
-	}
-
-	return v.leader
-}
-
-// readRaft returns the cluster/status of db from the database server on h.
-func readRaft(h *testbed.Host, db raftDatabase) (raftView, error) {
-	ctl := filepath.Join(h.Root, "run", "central", db.process+".ctl")
-
-	out, err := runTool(h, "ovs-appctl", "-t", ctl, "--timeout=10", "cluster/status", db.name)
-	if err != nil {
-		return raftView{}, err
-	}
-
-	return parseRaft(out), nil
-}
-
-// parseRaft reads the text of cluster/status. A server line looks like
-// "    9b98 (9b98 at ssl:198.18.0.1:6643) (self) ...".
-func parseRaft(text string) raftView {
-	var view raftView
-
-	inServers := false
-	for _, line := range strings.Split(text, "\n") {
-		if inServers && strings.HasPrefix(line, "    ") {
-			fields := strings.Fields(line)
-			if len(fields) >= 4 && fields[2] == "at" {
-				view.servers = append(view.servers, strings.TrimSuffix(fields[3], ")"))
-			}
-
-			continue
-		}
-
-		inServers = false
-		key, value, found := strings.Cut(line, ":")
-		if !found {
-			continue
-		}
-
-		value = strings.TrimSpace(value)
-		switch key {
-		case "Server ID":
-			view.serverID, _, _ = strings.Cut(value, " ")
-		case "Status":
-			view.status = value
-		case "Role":
-			view.role = value
-		case "Leader":
-			view.leader = value
-		case "Servers":
-			inServers = true
-		}
-	}
-
-	slices.Sort(view.servers)
-
-	return view
-}
-
-// endpoints returns the sorted endpoints "ssl:ADDR:port" of hosts.
-func endpoints(hosts []*testbed.Host, port int) []string {
-	out := make([]string, 0, len(hosts))
-	for _, h := range hosts {
-		out = append(out, "ssl:"+net.JoinHostPort(h.Addr.String(), strconv.Itoa(port)))
-	}
-
-	slices.Sort(out)
-
-	return out
-}
-
-// splitRemote returns the sorted endpoints of a connection string "ssl:A,ssl:B".
-func splitRemote(remote string) []string {
-	remote = strings.Trim(strings.TrimSpace(remote), `"`)
-	if remote == "" {
-		return nil
-	}
-
-	out := strings.Split(remote, ",")
-	slices.Sort(out)
-
-	return out
-}
-
 // checkRaft checks on every central host that both databases are Raft members whose
 // servers are exactly the centrals, and that all of them name one and the same leader.
-func checkRaft(r reporter, centrals []*testbed.Host) {
-	for _, db := range databases {
-		want := endpoints(centrals, db.raftPort)
+func checkRaft(r e2e.Reporter, centrals []*testbed.Host) {
+	for _, db := range e2e.Databases {
 		leaders := map[string][]string{}
 		leaderRoles := 0
 
-		for _, h := range centrals {
-			view, err := readRaft(h, db)
-			if err != nil {
-				r.Errorf("read %s cluster/status on %s: %v", db.name, h.Name, err)
-				continue
-			}
-
-			if view.status != "cluster member" {
-				r.Errorf("%s on %s has status %q, want \"cluster member\"", db.name, h.Name,
-					view.status)
-			}
-
-			if !slices.Equal(view.servers, want) {
-				r.Errorf("%s on %s lists servers %v, want %v", db.name, h.Name, view.servers,
-					want)
-			}
-
-			leader := view.leaderID()
+		for _, m := range runner.CheckRaftServers(r, db, centrals) {
+			leader := m.View.LeaderID()
 			if leader == "" {
-				r.Errorf("%s on %s knows no leader (Leader: %q)", db.name, h.Name, view.leader)
+				r.Errorf("%s on %s knows no leader (Leader: %q)", db.Name, m.Host.Name,
+					m.View.Leader)
 			} else {
-				leaders[leader] = append(leaders[leader], h.Name)
+				leaders[leader] = append(leaders[leader], m.Host.Name)
 			}
 
-			if view.role == "leader" {
+			if m.View.Role == "leader" {
 				leaderRoles++
 			}
 		}
 
 		if len(leaders) > 1 {
-			r.Errorf("%s members name different leaders: %v", db.name, leaders)
+			r.Errorf("%s members name different leaders: %v", db.Name, leaders)
 		}
 
 		if leaderRoles != 1 {
-			r.Errorf("%s has %d servers with role leader, want 1", db.name, leaderRoles)
+			r.Errorf("%s has %d servers with role leader, want 1", db.Name, leaderRoles)
 		}
 	}
 }
@@ -472,7 +133,7 @@ func checkRaft(r reporter, centrals []*testbed.Host) {
 // readChassis returns the Southbound's chassis names and the encapsulation IP of
 // each chassis, read through the wrapped ovn-sbctl on h.
 func readChassis(h *testbed.Host) ([]string, map[string]string, error) {
-	out, err := runTool(h, "ovn-sbctl", "--data=bare", "--format=csv", "--no-headings",
+	out, err := runner.Tool(h, "ovn-sbctl", "--data=bare", "--format=csv", "--no-headings",
 		"--columns=name", "list", "Chassis")
 	if err != nil {
 		return nil, nil, err
@@ -481,7 +142,7 @@ func readChassis(h *testbed.Host) ([]string, map[string]string, error) {
 	chassis := strings.Fields(out)
 	slices.Sort(chassis)
 
-	out, err = runTool(h, "ovn-sbctl", "--data=bare", "--format=csv", "--no-headings",
+	out, err = runner.Tool(h, "ovn-sbctl", "--data=bare", "--format=csv", "--no-headings",
 		"--columns=chassis_name,ip", "list", "Encap")
 	if err != nil {
 		return nil, nil, err
@@ -504,14 +165,14 @@ func readChassis(h *testbed.Host) ([]string, map[string]string, error) {
 
 // checkChassis checks through the Southbound as h sees it that the chassis are
 // exactly members, each with its own encapsulation IP.
-func checkChassis(r reporter, h *testbed.Host, members []*testbed.Host) {
+func checkChassis(r e2e.Reporter, h *testbed.Host, members []*testbed.Host) {
 	chassis, encaps, err := readChassis(h)
 	if err != nil {
 		r.Errorf("read chassis through %s: %v", h.Name, err)
 		return
 	}
 
-	want := names(members)
+	want := e2e.Names(members)
 	slices.Sort(want)
 	if !slices.Equal(chassis, want) {
 		r.Errorf("Southbound seen from %s has chassis %v, want %v", h.Name, chassis, want)
@@ -526,111 +187,11 @@ func checkChassis(r reporter, h *testbed.Host, members []*testbed.Host) {
 	}
 }
 
-// readEnvFile returns the variables of ROOT/data/env/ovn.env of h.
-func readEnvFile(h *testbed.Host) (map[string]string, error) {
-	data, err := os.ReadFile(filepath.Join(h.Root, "data", "env", "ovn.env"))
-	if err != nil {
-		return nil, err
-	}
-
-	values := map[string]string{}
-	for _, line := range strings.Split(string(data), "\n") {
-		key, value, found := strings.Cut(strings.TrimSpace(line), "=")
-		if found && !strings.HasPrefix(key, "#") {
-			values[key] = strings.Trim(value, `"`)
-		}
-	}
-
-	return values, nil
-}
-
-// processArgs returns the command line of the process that the pid file ROOT/run/REL
-// of h names.
-func processArgs(h *testbed.Host, rel string) ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(h.Root, "run", rel))
-	if err != nil {
-		return nil, err
-	}
-
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		return nil, fmt.Errorf("invalid pid file %s: %q", rel, data)
-	}
-
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || len(cmdline) == 0 {
-		return nil, fmt.Errorf("process %d of %s is gone", pid, rel)
-	}
-
-	return strings.Split(string(bytes.TrimRight(cmdline, "\x00")), "\x00"), nil
-}
-
-// optionValue returns the value of --name=VALUE in args, or "".
-func optionValue(args []string, name string) string {
-	for _, arg := range args {
-		if value, found := strings.CutPrefix(arg, name+"="); found {
-			return value
-		}
-	}
-
-	return ""
-}
-
-// checkRemotes checks that every remote on h lists exactly the endpoints of
-// centrals: ovn.env, the ovn-remote of ovn-controller, and the command line of
-// ovn-northd when h is central. A host that is not central must not run ovn-northd.
-func checkRemotes(r reporter, h *testbed.Host, centrals []*testbed.Host) {
-	wantNB := endpoints(centrals, northbound.port)
-	wantSB := endpoints(centrals, southbound.port)
-
-	env, err := readEnvFile(h)
-	if err != nil {
-		r.Errorf("read ovn.env of %s: %v", h.Name, err)
-	} else {
-		if got := splitRemote(env["OVN_NB_CONNECT"]); !slices.Equal(got, wantNB) {
-			r.Errorf("ovn.env of %s has OVN_NB_CONNECT %v, want %v", h.Name, got, wantNB)
-		}
-
-		if got := splitRemote(env["OVN_SB_CONNECT"]); !slices.Equal(got, wantSB) {
-			r.Errorf("ovn.env of %s has OVN_SB_CONNECT %v, want %v", h.Name, got, wantSB)
-		}
-	}
-
-	out, err := runTool(h, "ovs-vsctl", "get", "open_vswitch", ".", "external_ids:ovn-remote")
-	if err != nil {
-		r.Errorf("read ovn-remote of %s: %v", h.Name, err)
-	} else if got := splitRemote(out); !slices.Equal(got, wantSB) {
-		r.Errorf("ovn-controller of %s has ovn-remote %v, want %v", h.Name, got, wantSB)
-	}
-
-	args, err := processArgs(h, filepath.Join("ovn", "ovn-northd.pid"))
-	if !slices.Contains(centrals, h) {
-		if err == nil {
-			r.Errorf("%s is not central but runs ovn-northd: %v", h.Name, args)
-		}
-
-		return
-	}
-
-	if err != nil {
-		r.Errorf("find ovn-northd of %s: %v", h.Name, err)
-		return
-	}
-
-	if got := splitRemote(optionValue(args, "--ovnnb-db")); !slices.Equal(got, wantNB) {
-		r.Errorf("ovn-northd of %s has --ovnnb-db %v, want %v", h.Name, got, wantNB)
-	}
-
-	if got := splitRemote(optionValue(args, "--ovnsb-db")); !slices.Equal(got, wantSB) {
-		r.Errorf("ovn-northd of %s has --ovnsb-db %v, want %v", h.Name, got, wantSB)
-	}
-}
-
 // checkStatus checks `microovn status` on h: the members are exactly members,
 // online, with central on exactly centrals; both databases have a leader and one
 // server per central; and no chassis is missing.
-func checkStatus(r reporter, h *testbed.Host, members, centrals []*testbed.Host) {
-	status, err := readStatus(h)
+func checkStatus(r e2e.Reporter, h *testbed.Host, members, centrals []*testbed.Host) {
+	status, err := runner.ReadStatus(h)
 	if err != nil {
 		r.Errorf("read status on %s: %v", h.Name, err)
 		return
@@ -656,7 +217,7 @@ func checkStatus(r reporter, h *testbed.Host, members, centrals []*testbed.Host)
 	}
 
 	slices.Sort(got)
-	want := names(members)
+	want := e2e.Names(members)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		r.Errorf("status on %s shows members %v, want %v", h.Name, got, want)
@@ -674,9 +235,9 @@ func checkStatus(r reporter, h *testbed.Host, members, centrals []*testbed.Host)
 		}
 	}
 
-	if len(status.Databases) != len(databases) {
+	if len(status.Databases) != len(e2e.Databases) {
 		r.Errorf("status on %s shows %d databases, want %d", h.Name, len(status.Databases),
-			len(databases))
+			len(e2e.Databases))
 	}
 
 	if len(status.Chassis.Missing) > 0 {
@@ -687,7 +248,7 @@ func checkStatus(r reporter, h *testbed.Host, members, centrals []*testbed.Host)
 
 // checkCluster runs every cluster-wide check: status seen from each member, Raft
 // on each central, chassis, and the remotes of each member.
-func checkCluster(r reporter, members, centrals []*testbed.Host) {
+func checkCluster(r e2e.Reporter, members, centrals []*testbed.Host) {
 	for _, h := range members {
 		checkStatus(r, h, members, centrals)
 	}
@@ -696,7 +257,7 @@ func checkCluster(r reporter, members, centrals []*testbed.Host) {
 	checkChassis(r, members[0], members)
 
 	for _, h := range members {
-		checkRemotes(r, h, centrals)
+		runner.CheckRemotes(r, h, centrals)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -13,14 +14,14 @@ import (
 // lost node catches up once its daemon starts again.
 func TestNodeLossAndReturn(t *testing.T) {
 	bed := newBed(t, 3, false)
-	formCluster(t, bed)
+	runner.FormCluster(t, bed.Hosts)
 
-	eventually(t, "three members converge", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "three members converge", settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, bed.Hosts, bed.Hosts)
 	})
 
 	// Losing the leader is the harder case: the survivors must elect a new one.
-	status, err := readStatus(bed.Hosts[0])
+	status, err := runner.ReadStatus(bed.Hosts[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func TestNodeLossAndReturn(t *testing.T) {
 	lost := bed.Hosts[0]
 	for _, db := range status.Databases {
 		i := slices.IndexFunc(bed.Hosts, func(h *testbed.Host) bool { return h.Name == db.Leader })
-		if db.Name == northbound.name && i >= 0 {
+		if db.Name == e2e.Northbound.Name && i >= 0 {
 			lost = bed.Hosts[i]
 		}
 	}
@@ -48,7 +49,7 @@ func TestNodeLossAndReturn(t *testing.T) {
 		}
 
 		waitSurvivors(t, survivors, lost)
-		mustTool(t, survivors[0], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-loss")
+		runner.MustTool(t, survivors[0], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-loss")
 		checkSwitches(t, survivors, []string{"sw-after-loss"})
 	})
 
@@ -64,7 +65,7 @@ func TestNodeLossAndReturn(t *testing.T) {
 		}
 
 		waitSurvivors(t, survivors, lost)
-		mustTool(t, survivors[1], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-restart")
+		runner.MustTool(t, survivors[1], "ovn-nbctl", "--timeout=30", "ls-add", "sw-after-restart")
 		checkSwitches(t, survivors, []string{"sw-after-loss", "sw-after-restart"})
 	})
 
@@ -73,8 +74,8 @@ func TestNodeLossAndReturn(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		eventually(t, "OVN processes of "+lost.Name+" come back", settleTimeout,
-			func(r reporter) {
+		e2e.Eventually(t, "OVN processes of "+lost.Name+" come back", settleTimeout,
+			func(r e2e.Reporter) {
 				pids := lost.Pids()
 				for _, name := range []string{"ovsdb-server", "ovs-vswitchd", "ovnnb_db",
 					"ovnsb_db", "ovn-northd", "ovn-controller"} {
@@ -83,17 +84,17 @@ func TestNodeLossAndReturn(t *testing.T) {
 					}
 				}
 
-				if _, err := runTool(lost, "ovs-vsctl", "--timeout=5", "show"); err != nil {
+				if _, err := runner.Tool(lost, "ovs-vsctl", "--timeout=5", "show"); err != nil {
 					r.Errorf("query the switch of %s: %v", lost.Name, err)
 				}
 			})
 
 		// The address of br-phy went away with the killed ovs-vswitchd.
-		setupUnderlay(t, lost)
+		runner.SetupUnderlay(t, lost)
 
 		socket := "unix:" + lost.Root + "/run/central/ovnnb_db.sock"
-		eventually(t, lost.Name+" has the new switches", settleTimeout, func(r reporter) {
-			out, err := runTool(lost, "ovn-nbctl", "--db="+socket, "--no-leader-only",
+		e2e.Eventually(t, lost.Name+" has the new switches", settleTimeout, func(r e2e.Reporter) {
+			out, err := runner.Tool(lost, "ovn-nbctl", "--db="+socket, "--no-leader-only",
 				"--timeout=10", "ls-list")
 			if err != nil {
 				r.Errorf("list switches in the local Northbound of %s: %v", lost.Name, err)
@@ -108,7 +109,7 @@ func TestNodeLossAndReturn(t *testing.T) {
 			}
 		})
 
-		eventually(t, "three members converge again", settleTimeout, func(r reporter) {
+		e2e.Eventually(t, "three members converge again", settleTimeout, func(r e2e.Reporter) {
 			checkCluster(r, bed.Hosts, bed.Hosts)
 		})
 	})
@@ -124,7 +125,7 @@ func TestNodeLossAndReturn(t *testing.T) {
 func waitSurvivors(t *testing.T, survivors []*testbed.Host, lost *testbed.Host) {
 	t.Helper()
 
-	eventually(t, "survivors report the loss", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, "survivors report the loss", settleTimeout, func(r e2e.Reporter) {
 		for _, h := range survivors {
 			checkLossStatus(r, h, survivors, lost)
 		}
@@ -136,7 +137,7 @@ func checkSwitches(t *testing.T, hosts []*testbed.Host, switches []string) {
 	t.Helper()
 
 	for _, h := range hosts {
-		out, err := runTool(h, "ovn-nbctl", "--timeout=30", "ls-list")
+		out, err := runner.Tool(h, "ovn-nbctl", "--timeout=30", "ls-list")
 		if err != nil {
 			t.Errorf("list logical switches on %s: %v", h.Name, err)
 			continue
@@ -151,9 +152,9 @@ func checkSwitches(t *testing.T, hosts []*testbed.Host, switches []string) {
 }
 
 // checkLossStatus checks the status that h shows while lost is down.
-func checkLossStatus(r reporter, h *testbed.Host, survivors []*testbed.Host,
+func checkLossStatus(r e2e.Reporter, h *testbed.Host, survivors []*testbed.Host,
 	lost *testbed.Host) {
-	status, err := readStatus(h)
+	status, err := runner.ReadStatus(h)
 	if err != nil {
 		r.Errorf("read status on %s: %v", h.Name, err)
 		return
@@ -176,9 +177,9 @@ func checkLossStatus(r reporter, h *testbed.Host, survivors []*testbed.Host,
 	}
 
 	for _, db := range status.Databases {
-		if !slices.Contains(names(survivors), db.Leader) {
+		if !slices.Contains(e2e.Names(survivors), db.Leader) {
 			r.Errorf("status on %s shows %s leader %q, want one of %v", h.Name, db.Name,
-				db.Leader, names(survivors))
+				db.Leader, e2e.Names(survivors))
 		}
 	}
 }

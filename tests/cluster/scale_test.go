@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -24,14 +25,14 @@ func TestScaleUpAndDown(t *testing.T) {
 	members := []*testbed.Host{h1}
 
 	step(t, "bootstrap h1", func(t *testing.T) {
-		bootstrap(t, h1)
-		mustTool(t, h1, "ovn-nbctl", "--timeout=30", "ls-add", keptSwitch)
+		runner.Bootstrap(t, h1)
+		runner.MustTool(t, h1, "ovn-nbctl", "--timeout=30", "ls-add", keptSwitch)
 		checkScaled(t, members, members, controllers)
 	})
 
 	for _, h := range bed.Hosts[1:] {
 		step(t, "join "+h.Name, func(t *testing.T) {
-			join(t, h1, h)
+			runner.Join(t, h1, h)
 			members = append(members, h)
 			centrals := members[:min(len(members), 3)]
 			checkScaled(t, members, centrals, controllers)
@@ -39,7 +40,7 @@ func TestScaleUpAndDown(t *testing.T) {
 	}
 
 	step(t, "remove central h3 from five", func(t *testing.T) {
-		mustMicroOVN(t, h1, "cluster", "remove", h3.Name)
+		runner.MustMicroOVN(t, h1, "cluster", "remove", h3.Name)
 		members = []*testbed.Host{h1, h2, h4, h5}
 		// h4 joined before h5, so h4 takes the free central place.
 		checkScaled(t, members, []*testbed.Host{h1, h2, h4}, nil)
@@ -47,21 +48,21 @@ func TestScaleUpAndDown(t *testing.T) {
 	})
 
 	step(t, "remove chassis-only h5", func(t *testing.T) {
-		mustMicroOVN(t, h1, "cluster", "remove", h5.Name)
+		runner.MustMicroOVN(t, h1, "cluster", "remove", h5.Name)
 		members = []*testbed.Host{h1, h2, h4}
 		checkScaled(t, members, members, nil)
 		checkRemoved(t, h5)
 	})
 
 	step(t, "remove central h4 without spare", func(t *testing.T) {
-		mustMicroOVN(t, h1, "cluster", "remove", h4.Name)
+		runner.MustMicroOVN(t, h1, "cluster", "remove", h4.Name)
 		members = []*testbed.Host{h1, h2}
 		checkScaled(t, members, members, nil)
 		checkRemoved(t, h4)
 	})
 
 	step(t, "remove h2 down to one", func(t *testing.T) {
-		mustMicroOVN(t, h1, "cluster", "remove", h2.Name)
+		runner.MustMicroOVN(t, h1, "cluster", "remove", h2.Name)
 		members = []*testbed.Host{h1}
 		checkScaled(t, members, members, nil)
 		checkRemoved(t, h2)
@@ -86,13 +87,13 @@ func checkScaled(t *testing.T, members, centrals []*testbed.Host,
 	controllers map[string]int) {
 	t.Helper()
 
-	condition := "cluster of " + strings.Join(names(members), ", ") + " converges"
-	eventually(t, condition, settleTimeout, func(r reporter) {
+	condition := "cluster of " + strings.Join(e2e.Names(members), ", ") + " converges"
+	e2e.Eventually(t, condition, settleTimeout, func(r e2e.Reporter) {
 		checkCluster(r, members, centrals)
 	})
 
 	for _, h := range members {
-		out, err := runTool(h, "ovn-nbctl", "--timeout=30", "ls-list")
+		out, err := runner.Tool(h, "ovn-nbctl", "--timeout=30", "ls-list")
 		if err != nil {
 			t.Errorf("list logical switches on %s: %v", h.Name, err)
 		} else if !strings.Contains(out, "("+keptSwitch+")") {
@@ -126,7 +127,7 @@ func checkScaled(t *testing.T, members, centrals []*testbed.Host,
 func checkRemoved(t *testing.T, h *testbed.Host) {
 	t.Helper()
 
-	eventually(t, h.Name+" stops its OVN processes", settleTimeout, func(r reporter) {
+	e2e.Eventually(t, h.Name+" stops its OVN processes", settleTimeout, func(r e2e.Reporter) {
 		procs, err := ovnProcesses(h)
 		if err != nil {
 			r.Errorf("list processes of %s: %v", h.Name, err)

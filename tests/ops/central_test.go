@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -33,7 +34,7 @@ func (c centralChange) run(t *testing.T) {
 		args = append(args, "--node", c.target.Name)
 	}
 
-	out := mustMicroOVN(t, c.runOn, args...)
+	out := runner.MustMicroOVN(t, c.runOn, args...)
 	want := "Service central " + past + " on " + c.target.Name
 	if !strings.Contains(out, want) {
 		t.Errorf("%s central on %s printed %q, want it to contain %q", verb, c.target.Name,
@@ -53,8 +54,8 @@ func (c centralChange) run(t *testing.T) {
 		}
 	}
 
-	eventually(t, "Raft servers are "+strings.Join(names(c.after), ","), settleTimeout,
-		func(p *problems) { checkRaft(p, c.after) })
+	e2e.Eventually(t, "Raft servers are "+strings.Join(e2e.Names(c.after), ","), settleTimeout,
+		func(p e2e.Reporter) { checkRaft(p, c.after) })
 }
 
 // Warning parts that service changes print.
@@ -66,9 +67,9 @@ const (
 func TestCentralMovesToNewMembers(t *testing.T) {
 	bed := newBed(t, 6)
 	h := bed.Hosts
-	formCluster(t, h)
+	runner.FormCluster(t, h)
 
-	status, err := readStatus(h[0])
+	status, err := runner.ReadStatus(h[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 	}
 
 	const logicalSwitch = "ops-moved"
-	mustTool(t, h[0], "ovn-nbctl", "ls-add", logicalSwitch)
+	runner.MustTool(t, h[0], "ovn-nbctl", "ls-add", logicalSwitch)
 
 	changes := []centralChange{
 		{enable: true, target: h[3], runOn: h[3], after: h[0:4],
@@ -100,9 +101,9 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 	}
 
 	centrals := h[3:6]
-	eventually(t, "every remote names h4, h5 and h6 only", settleTimeout, func(p *problems) {
+	e2e.Eventually(t, "every remote names h4, h5 and h6 only", settleTimeout, func(p e2e.Reporter) {
 		for _, m := range h {
-			checkRemotes(p, m, centrals)
+			runner.CheckRemotes(p, m, centrals)
 		}
 	})
 
@@ -117,22 +118,22 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 	}
 
 	// ovn-nbctl on h1 reaches the Northbound through the remotes of ovn.env.
-	switches := mustTool(t, h[0], "ovn-nbctl", "--bare", "--columns=name", "list",
+	switches := runner.MustTool(t, h[0], "ovn-nbctl", "--bare", "--columns=name", "list",
 		"Logical_Switch")
 	if !slices.Contains(strings.Fields(switches), logicalSwitch) {
 		t.Errorf("logical switch %s is gone after central moved; switches: %q",
 			logicalSwitch, switches)
 	}
 
-	chassis := mustTool(t, h[0], "ovn-sbctl", "--bare", "--columns=name", "list", "Chassis")
+	chassis := runner.MustTool(t, h[0], "ovn-sbctl", "--bare", "--columns=name", "list", "Chassis")
 	gotChassis := strings.Fields(chassis)
 	slices.Sort(gotChassis)
-	if !slices.Equal(gotChassis, names(h)) {
+	if !slices.Equal(gotChassis, e2e.Names(h)) {
 		t.Errorf("Southbound lists chassis %v after central moved, want %v", gotChassis,
-			names(h))
+			e2e.Names(h))
 	}
 
-	status, err = readStatus(h[5])
+	status, err = runner.ReadStatus(h[5])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +145,13 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 		}
 
 		slices.Sort(servers)
-		if !slices.Equal(servers, names(centrals)) {
-			t.Errorf("status shows %s servers %v, want %v", db.Name, servers, names(centrals))
+		if !slices.Equal(servers, e2e.Names(centrals)) {
+			t.Errorf("status shows %s servers %v, want %v", db.Name, servers, e2e.Names(centrals))
 		}
 	}
 
 	t.Run("repeated change", func(t *testing.T) {
-		out := mustMicroOVN(t, h[3], "enable", "central")
+		out := runner.MustMicroOVN(t, h[3], "enable", "central")
 		want := "Service central is already enabled on h4: nothing to do"
 		if !strings.Contains(out, want) {
 			t.Errorf("second enable printed %q, want %q", out, want)
@@ -160,7 +161,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 			t.Errorf("second enable printed warnings %q, want none", warnings)
 		}
 
-		out = mustMicroOVN(t, h[5], "disable", "central", "--node", h[0].Name)
+		out = runner.MustMicroOVN(t, h[5], "disable", "central", "--node", h[0].Name)
 		want = "Service central is already disabled on h1: nothing to do"
 		if !strings.Contains(out, want) {
 			t.Errorf("second disable printed %q, want %q", out, want)
@@ -168,7 +169,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 	})
 
 	t.Run("unknown service", func(t *testing.T) {
-		out, err := microovn(h[0], "enable", "router")
+		out, err := runner.MicroOVN(h[0], "enable", "router")
 		if err == nil {
 			t.Fatalf("enable router succeeded: %q", out)
 		}
@@ -192,7 +193,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 			change.run(t)
 		}
 
-		out, err := microovn(h[0], "disable", "central", "--node", h[5].Name)
+		out, err := runner.MicroOVN(h[0], "disable", "central", "--node", h[5].Name)
 		if err == nil {
 			t.Fatalf("disabling the last central succeeded: %q", out)
 		}
@@ -204,7 +205,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 			}
 		}
 
-		status, err := readStatus(h[0])
+		status, err := runner.ReadStatus(h[0])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +215,7 @@ func TestCentralMovesToNewMembers(t *testing.T) {
 				memberServices(status, h[5].Name))
 		}
 
-		switches := mustTool(t, h[5], "ovn-nbctl", "--bare", "--columns=name", "list",
+		switches := runner.MustTool(t, h[5], "ovn-nbctl", "--bare", "--columns=name", "list",
 			"Logical_Switch")
 		if !slices.Contains(strings.Fields(switches), logicalSwitch) {
 			t.Errorf("logical switch %s is gone after the refused disable; switches: %q",

@@ -4,19 +4,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/microovn/microovn/tests/e2e"
 )
 
 func TestCustomEncapIPRegistered(t *testing.T) {
 	bed := newBed(t, 2)
 	h1, h2 := bed.Hosts[0], bed.Hosts[1]
-	formCluster(t, bed.Hosts)
+	runner.FormCluster(t, bed.Hosts)
 
 	if h2.EncapAddr.Equal(h2.Addr) {
 		t.Fatalf("h2 has encap address %s equal to its address, so the test proves nothing",
 			h2.EncapAddr)
 	}
 
-	eventually(t, "both chassis register their encap IP", settleTimeout, func(p *problems) {
+	e2e.Eventually(t, "both chassis register their encap IP", settleTimeout, func(p e2e.Reporter) {
 		for _, h := range bed.Hosts {
 			encap, err := readEncapIP(h1, h.Name)
 			if err != nil {
@@ -38,16 +40,16 @@ func TestCustomEncapIPRegistered(t *testing.T) {
 		t.Errorf("chassis h2 read on h2 has encap IP %q, want %s", encap, h2.EncapAddr)
 	}
 
-	setting := mustTool(t, h2, "ovs-vsctl", "get", "open_vswitch", ".",
+	setting := runner.MustTool(t, h2, "ovs-vsctl", "get", "open_vswitch", ".",
 		"external_ids:ovn-encap-ip")
 	if got := strings.Trim(strings.TrimSpace(setting), `"`); got != h2.EncapAddr.String() {
 		t.Errorf("ovn-encap-ip of h2 is %q, want %s", got, h2.EncapAddr)
 	}
 
 	// ovn-controller of h2 points its Geneve tunnel at the encap IP of h1.
-	eventually(t, "h2 has a Geneve tunnel to the encap IP of h1", settleTimeout,
-		func(p *problems) {
-			out, err := tool(h2, "ovs-vsctl", "--bare", "--columns=options", "find",
+	e2e.Eventually(t, "h2 has a Geneve tunnel to the encap IP of h1", settleTimeout,
+		func(p e2e.Reporter) {
+			out, err := runner.Tool(h2, "ovs-vsctl", "--bare", "--columns=options", "find",
 				"Interface", "type=geneve")
 			if err != nil {
 				p.Errorf("list Geneve interfaces of h2: %v", err)
@@ -57,7 +59,7 @@ func TestCustomEncapIPRegistered(t *testing.T) {
 			}
 		})
 
-	status, err := readStatus(h1)
+	status, err := runner.ReadStatus(h1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -53,7 +54,7 @@ func joinToken(out, name string) string {
 func wantServices(t *testing.T, h *testbed.Host, member string, want []string) {
 	t.Helper()
 
-	status, err := readStatus(h)
+	status, err := runner.ReadStatus(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,8 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 	// Cluster A is h1 with central only, and cluster B is h2 and h3 without central.
 	preseedA := "mode: bootstrap\nname: h1\naddress: " + h1.Addr.String() +
 		"\nservices: [central]\n"
-	if out, err := microovnInput(h1, preseedA, "init", "--preseed", "-"); err != nil {
+	if out, err := runner.MicroOVNInput(h1, strings.NewReader(preseedA), "init",
+		"--preseed", "-"); err != nil {
 		t.Fatalf("bootstrap cluster A: %v\n%s", err, out)
 	}
 
@@ -82,13 +84,13 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	out := mustMicroOVN(t, h2, "init", "--preseed", preseedB)
+	out := runner.MustMicroOVN(t, h2, "init", "--preseed", preseedB)
 	token := joinToken(out, h3.Name)
 	if token == "" {
 		t.Fatalf("init on h2 printed no join token for h3: %q", out)
 	}
 
-	setupUnderlay(t, h2)
+	runner.SetupUnderlay(t, h2)
 	wantServices(t, h1, h1.Name, []string{"central"})
 	wantServices(t, h2, h2.Name, []string{"switch", "chassis"})
 
@@ -96,7 +98,7 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 	// trust each other's certificates.
 	caCert, caKey := makeSharedCA(t)
 	for _, h := range []*testbed.Host{h1, h2} {
-		out := mustMicroOVN(t, h, "certificates", "set-ca", "--cert", caCert, "--key", caKey)
+		out := runner.MustMicroOVN(t, h, "certificates", "set-ca", "--cert", caCert, "--key", caKey)
 		if !strings.Contains(out, "New CA certificate: issued") {
 			t.Errorf("set-ca on %s printed %q, want the new CA reported", h.Name, out)
 		}
@@ -116,7 +118,7 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 			{"ovn.central-ips", " , ", []string{"give one or more IP addresses"}},
 		}
 		for _, c := range cases {
-			out, err := microovn(h2, "config", "set", c.key, c.value)
+			out, err := runner.MicroOVN(h2, "config", "set", c.key, c.value)
 			if err == nil {
 				t.Errorf("config set %s %q succeeded: %q", c.key, c.value, out)
 				continue
@@ -130,40 +132,39 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 			}
 		}
 
-		if out := mustMicroOVN(t, h2, "config", "list"); strings.TrimSpace(out) != "" {
+		if out := runner.MustMicroOVN(t, h2, "config", "list"); strings.TrimSpace(out) != "" {
 			t.Errorf("config list after rejected values printed %q, want nothing", out)
 		}
 	})
 
 	// The repeated address and the spaces are normalised away.
 	value := h1.Addr.String() + ", " + h1.Addr.String()
-	mustMicroOVN(t, h2, "config", "set", "ovn.central-ips", value)
-	if got := strings.TrimSpace(mustMicroOVN(t, h2, "config", "get", "ovn.central-ips")); got != h1.Addr.String() {
+	runner.MustMicroOVN(t, h2, "config", "set", "ovn.central-ips", value)
+	got := strings.TrimSpace(runner.MustMicroOVN(t, h2, "config", "get", "ovn.central-ips"))
+	if got != h1.Addr.String() {
 		t.Errorf("config get ovn.central-ips printed %q, want %s", got, h1.Addr)
 	}
 
 	// With external centrals set, a member that joins with automatic services gets
 	// no central.
-	_, err := microovn(h3, "cluster", "join", token, "--name", h3.Name,
-		"--address", h3.Addr.String(), "--encap-ip", h3.EncapAddr.String())
-	if err != nil {
-		t.Fatal(strings.ReplaceAll(err.Error(), token, "TOKEN"))
+	if _, err := runner.TryJoin(h3, token, h3.Name); err != nil {
+		t.Fatal(err)
 	}
 
-	setupUnderlay(t, h3)
+	runner.SetupUnderlay(t, h3)
 	wantServices(t, h2, h3.Name, []string{"switch", "chassis"})
 
-	listed := strings.TrimSpace(mustMicroOVN(t, h3, "config", "list"))
+	listed := strings.TrimSpace(runner.MustMicroOVN(t, h3, "config", "list"))
 	if want := "ovn.central-ips: " + h1.Addr.String(); listed != want {
 		t.Errorf("config list on h3 printed %q, want %q", listed, want)
 	}
 
 	chassisHosts := []*testbed.Host{h2, h3}
 	centrals := []*testbed.Host{h1}
-	eventually(t, "chassis of cluster B register in the Southbound of A", settleTimeout,
-		func(p *problems) {
+	e2e.Eventually(t, "chassis of cluster B register in the Southbound of A", settleTimeout,
+		func(p e2e.Reporter) {
 			for _, h := range chassisHosts {
-				checkChassisRemotes(p, h, centrals)
+				runner.CheckChassisRemotes(p, h, centrals)
 
 				encap, err := readEncapIP(h1, h.Name)
 				if err != nil {
@@ -175,7 +176,7 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 			}
 		})
 
-	status, err := readStatus(h1)
+	status, err := runner.ReadStatus(h1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,17 +187,17 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 	}
 
 	slices.Sort(registered)
-	if !slices.Equal(registered, names(chassisHosts)) {
+	if !slices.Equal(registered, e2e.Names(chassisHosts)) {
 		t.Errorf("status on h1 shows registered chassis %v, want %v", registered,
-			names(chassisHosts))
+			e2e.Names(chassisHosts))
 	}
 
 	// ovn-nbctl on h3 reaches the Northbound of A through ovn.env, and northd of A
 	// copies the logical switch into the Southbound.
-	mustTool(t, h3, "ovn-nbctl", "ls-add", "ops-external")
-	eventually(t, "logical switch of B reaches the Southbound of A", settleTimeout,
-		func(p *problems) {
-			out, err := tool(h1, "ovn-sbctl", "--bare", "--columns=external_ids", "list",
+	runner.MustTool(t, h3, "ovn-nbctl", "ls-add", "ops-external")
+	e2e.Eventually(t, "logical switch of B reaches the Southbound of A", settleTimeout,
+		func(p e2e.Reporter) {
+			out, err := runner.Tool(h1, "ovn-sbctl", "--bare", "--columns=external_ids", "list",
 				"Datapath_Binding")
 			if err != nil {
 				p.Errorf("list datapaths on h1: %v", err)
@@ -206,14 +207,15 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 		})
 
 	t.Run("delete central addresses", func(t *testing.T) {
-		mustMicroOVN(t, h3, "config", "delete", "ovn.central-ips")
-		if got := strings.TrimSpace(mustMicroOVN(t, h2, "config", "get", "ovn.central-ips")); got != "" {
+		runner.MustMicroOVN(t, h3, "config", "delete", "ovn.central-ips")
+		got := strings.TrimSpace(runner.MustMicroOVN(t, h2, "config", "get", "ovn.central-ips"))
+		if got != "" {
 			t.Errorf("config get after delete printed %q, want nothing", got)
 		}
 
-		eventually(t, "members of B forget the central of A", settleTimeout, func(p *problems) {
+		e2e.Eventually(t, "members of B forget the central of A", settleTimeout, func(p e2e.Reporter) {
 			for _, h := range chassisHosts {
-				env, err := readEnvFile(h)
+				env, err := e2e.ReadEnvFile(h)
 				if err != nil {
 					p.Errorf("read ovn.env of %s: %v", h.Name, err)
 				} else if strings.Contains(env["OVN_SB_CONNECT"], h1.Addr.String()) {
@@ -221,7 +223,7 @@ func TestChassisClusterUsesExternalCentral(t *testing.T) {
 						env["OVN_SB_CONNECT"])
 				}
 
-				remote, _ := tool(h, "ovs-vsctl", "--if-exists", "get", "open_vswitch", ".",
+				remote, _ := runner.Tool(h, "ovs-vsctl", "--if-exists", "get", "open_vswitch", ".",
 					"external_ids:ovn-remote")
 				if strings.Contains(remote, h1.Addr.String()) {
 					p.Errorf("ovn-controller of %s still has ovn-remote %q", h.Name,

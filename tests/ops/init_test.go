@@ -16,6 +16,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -74,14 +75,18 @@ type session struct {
 func startInit(t *testing.T, h *testbed.Host) *session {
 	t.Helper()
 
+	bin, err := e2e.BinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	controller, terminal, err := openPTY()
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
-	cmd := h.Command(ctx, filepath.Join(binDirOf(), "microovn"), "--state-dir", h.StateDir(),
-		"init")
+	cmd := h.Command(ctx, filepath.Join(bin, "microovn"), "--state-dir", h.StateDir(), "init")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = terminal, terminal, terminal
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 
@@ -265,7 +270,7 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 		t.Fatalf("interactive bootstrap on h1 printed no join token for h2:\n%s", out)
 	}
 
-	setupUnderlay(t, h1)
+	runner.SetupUnderlay(t, h1)
 
 	// h2 joins with the printed token. A truncated token is asked again.
 	second := startInit(t, h2)
@@ -284,10 +289,10 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 			token, "TOKEN"), strings.ReplaceAll(out, token, "TOKEN"))
 	}
 
-	setupUnderlay(t, h2)
+	runner.SetupUnderlay(t, h2)
 
-	eventually(t, "h1 and h2 run with the answers given", settleTimeout, func(p *problems) {
-		status, err := readStatus(h1)
+	e2e.Eventually(t, "h1 and h2 run with the answers given", settleTimeout, func(p e2e.Reporter) {
+		status, err := runner.ReadStatus(h1)
 		if err != nil {
 			p.Errorf("%v", err)
 			return
@@ -341,7 +346,7 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			out, err := microovn(h3, "init", "--preseed", path)
+			out, err := runner.MicroOVN(h3, "init", "--preseed", path)
 			out = strings.ReplaceAll(out, token, "TOKEN")
 			if err == nil {
 				t.Errorf("preseed with %s succeeded: %q", c.name, out)
@@ -362,7 +367,7 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 				before, after)
 		}
 
-		status, err := readStatus(h1)
+		status, err := runner.ReadStatus(h1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -373,7 +378,7 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 		}
 
 		// A correct preseed file afterwards joins h3.
-		joinToken := issueToken(t, h1, h3.Name)
+		joinToken := runner.IssueToken(t, h1, h3.Name)
 		path := filepath.Join(dir, "join.yaml")
 		content := "mode: join\nname: h3\n" + address + "encap_ip: " +
 			h3.EncapAddr.String() + "\ntoken: " + joinToken + "\n"
@@ -381,13 +386,13 @@ func TestInitInteractiveAndPreseed(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		if _, err := microovn(h3, "init", "--preseed", path); err != nil {
+		if _, err := runner.MicroOVN(h3, "init", "--preseed", path); err != nil {
 			t.Fatal(strings.ReplaceAll(err.Error(), joinToken, "TOKEN"))
 		}
 
-		setupUnderlay(t, h3)
-		eventually(t, "h3 joined from its preseed file", settleTimeout, func(p *problems) {
-			status, err := readStatus(h1)
+		runner.SetupUnderlay(t, h3)
+		e2e.Eventually(t, "h3 joined from its preseed file", settleTimeout, func(p e2e.Reporter) {
+			status, err := runner.ReadStatus(h1)
 			if err != nil {
 				p.Errorf("%v", err)
 				return

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -53,7 +54,7 @@ func parseLogLine(line string) logEntry {
 func securityEntries(t *testing.T, h *testbed.Host) []logEntry {
 	t.Helper()
 
-	data, err := os.ReadFile(daemonLog(h))
+	data, err := os.ReadFile(e2e.DaemonLog(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func restartDaemon(t *testing.T, h *testbed.Host) {
 		t.Fatal(err)
 	}
 
-	mustMicroOVN(t, h, "waitready", "--timeout", "60")
+	runner.MustMicroOVN(t, h, "waitready", "--timeout", "60")
 }
 
 // auditedActions runs every audited action whose log entry belongs to h: a service
@@ -114,12 +115,12 @@ func restartDaemon(t *testing.T, h *testbed.Host) {
 func auditedActions(t *testing.T, h *testbed.Host, centralIPs string) {
 	t.Helper()
 
-	mustMicroOVN(t, h, "disable", "chassis")
-	mustMicroOVN(t, h, "enable", "chassis")
-	mustMicroOVN(t, h, "config", "set", "ovn.central-ips", centralIPs)
-	mustMicroOVN(t, h, "config", "delete", "ovn.central-ips")
-	mustMicroOVN(t, h, "certificates", "regenerate-ca")
-	mustMicroOVN(t, h, "certificates", "reissue", "client")
+	runner.MustMicroOVN(t, h, "disable", "chassis")
+	runner.MustMicroOVN(t, h, "enable", "chassis")
+	runner.MustMicroOVN(t, h, "config", "set", "ovn.central-ips", centralIPs)
+	runner.MustMicroOVN(t, h, "config", "delete", "ovn.central-ips")
+	runner.MustMicroOVN(t, h, "certificates", "regenerate-ca")
+	runner.MustMicroOVN(t, h, "certificates", "reissue", "client")
 	restartDaemon(t, h)
 }
 
@@ -127,8 +128,8 @@ func TestSecurityLogRecordsActions(t *testing.T) {
 	bed := buildBed(t, 3)
 	h1, h2, h3 := bed.Hosts[0], bed.Hosts[1], bed.Hosts[2]
 	h3.SetDaemonArgs(heartbeatArg, "--disable-security-logging")
-	startDaemons(t, bed.Hosts)
-	formCluster(t, bed.Hosts)
+	e2e.StartDaemons(t, bed.Hosts...)
+	runner.FormCluster(t, bed.Hosts)
 
 	centralIPs := strings.Join([]string{h1.Addr.String(), h2.Addr.String(),
 		h3.Addr.String()}, ",")
@@ -137,7 +138,7 @@ func TestSecurityLogRecordsActions(t *testing.T) {
 
 	// A shutdown is logged by the member that stops.
 	for _, h := range []*testbed.Host{h2, h3} {
-		mustMicroOVN(t, h, "shutdown")
+		runner.MustMicroOVN(t, h, "shutdown")
 	}
 
 	member := func(h *testbed.Host, pairs ...string) map[string]string {
@@ -196,7 +197,7 @@ func TestSecurityLogRecordsActions(t *testing.T) {
 		}
 	}
 
-	eventually(t, "h2 logs its stop after the shutdown", settleTimeout, func(p *problems) {
+	e2e.Eventually(t, "h2 logs its stop after the shutdown", settleTimeout, func(p e2e.Reporter) {
 		entries := securityEntries(t, h2)
 		last := logEntry{}
 		if len(entries) > 0 {
@@ -214,7 +215,7 @@ func TestSecurityLogRecordsActions(t *testing.T) {
 				"events: %v", len(entries), entries)
 		}
 
-		data, err := os.ReadFile(daemonLog(h3))
+		data, err := os.ReadFile(e2e.DaemonLog(h3))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/microovn/microovn/microovn/api/types"
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
@@ -21,7 +22,7 @@ func timedStatus(t *testing.T, h *testbed.Host, format string) (string, time.Dur
 	t.Helper()
 
 	start := time.Now()
-	out := mustMicroOVN(t, h, "status", "--format", format)
+	out := runner.MustMicroOVN(t, h, "status", "--format", format)
 
 	return out, time.Since(start)
 }
@@ -62,10 +63,10 @@ func serverRoles(db types.DatabaseStatus) map[string]string {
 func TestStatusShowsKilledMember(t *testing.T) {
 	bed := newBed(t, 3)
 	h1, h3 := bed.Hosts[0], bed.Hosts[2]
-	formCluster(t, bed.Hosts)
+	runner.FormCluster(t, bed.Hosts)
 
-	eventually(t, "status shows a healthy cluster", settleTimeout, func(p *problems) {
-		status, err := readStatus(h1)
+	e2e.Eventually(t, "status shows a healthy cluster", settleTimeout, func(p e2e.Reporter) {
+		status, err := runner.ReadStatus(h1)
 		if err != nil {
 			p.Errorf("%v", err)
 			return
@@ -164,8 +165,8 @@ func checkDownMember(t *testing.T, h, down *testbed.Host) {
 
 	wantLines(t, "status text", text,
 		fmt.Sprintf("- %s (%s) OFFLINE", down.Name, down.Addr),
-		fmt.Sprintf("- %s ssl:%s:%d: unreachable", down.Name, down.Addr, northboundRaftPort),
-		fmt.Sprintf("- %s ssl:%s:%d: unreachable", down.Name, down.Addr, southboundRaftPort),
+		fmt.Sprintf("- %s ssl:%s:%d: unreachable", down.Name, down.Addr, e2e.Northbound.RaftPort),
+		fmt.Sprintf("- %s ssl:%s:%d: unreachable", down.Name, down.Addr, e2e.Southbound.RaftPort),
 		fmt.Sprintf("- %s: unreachable", down.Name))
 
 	out, took := timedStatus(t, h, "json")
@@ -209,8 +210,8 @@ func checkDownMember(t *testing.T, h, down *testbed.Host) {
 		}
 	}
 
-	eventually(t, "the remaining members keep a leader", settleTimeout, func(p *problems) {
-		status, err := readStatus(h)
+	e2e.Eventually(t, "the remaining members keep a leader", settleTimeout, func(p e2e.Reporter) {
+		status, err := runner.ReadStatus(h)
 		if err != nil {
 			p.Errorf("%v", err)
 			return

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/microovn/microovn/tests/e2e"
 )
 
 // certificateTitles are the sections of `certificates list` on a full node.
@@ -35,7 +37,7 @@ func TestCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	waitFor(t, 30*time.Second, "a new ovnsb-cert.pem", func() (bool, string) {
+	e2e.WaitFor(t, "a new ovnsb-cert.pem", 30*time.Second, func() (bool, string) {
 		data, err := os.ReadFile(cert)
 		if err != nil {
 			return false, err.Error()
@@ -50,7 +52,7 @@ func TestCertificates(t *testing.T) {
 		t.Errorf("the reissued certificate does not verify against the CA: %v\n%s", err, out)
 	}
 
-	waitFor(t, 30*time.Second, "healthy after the reissue", n.healthy)
+	e2e.WaitFor(t, "healthy after the reissue", 30*time.Second, n.healthy)
 	n.wantCertificatesOK()
 	wantMode(t, pki, 0o700)
 
@@ -69,7 +71,7 @@ func TestCertificates(t *testing.T) {
 func (n *node) wantCertificatesOK() {
 	n.t.Helper()
 
-	out, err := n.microovn("certificates", "list")
+	out, err := runner.MicroOVN(n.h, "certificates", "list")
 	if err != nil {
 		n.t.Fatalf("certificates list: %v\n%s", err, out)
 	}

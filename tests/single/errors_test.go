@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/microovn/microovn/tests/e2e"
 )
 
 // errorLimit bounds a command that is expected to fail at once.
@@ -45,7 +47,7 @@ func TestBootstrapTwiceFails(t *testing.T) {
 		"--name", n.h.Name, "--address", n.h.Addr.String())
 	wantOneLineError(t, "second bootstrap", r, "already a cluster member")
 
-	waitFor(t, 30*time.Second, "healthy after the second bootstrap", n.healthy)
+	e2e.WaitFor(t, "healthy after the second bootstrap", 30*time.Second, n.healthy)
 	after := n.h.Pids()
 	for _, name := range processNames {
 		if after[name] != before[name] {
@@ -78,7 +80,7 @@ func TestBootstrapBadAddress(t *testing.T) {
 	}
 
 	n.bootstrap()
-	waitFor(t, 30*time.Second, "healthy after a correct bootstrap", n.healthy)
+	e2e.WaitFor(t, "healthy after a correct bootstrap", 30*time.Second, n.healthy)
 }
 
 // TestCommandsBeforeBootstrap checks the errors of status and a wrapped tool on a
@@ -108,12 +110,12 @@ func TestCommandsAfterShutdown(t *testing.T) {
 	n := newNode(t)
 	n.bootstrap()
 
-	if out, err := n.microovn("shutdown"); err != nil {
+	if out, err := runner.MicroOVN(n.h, "shutdown"); err != nil {
 		t.Fatalf("shutdown: %v\n%s", err, out)
 	}
 
 	daemonPid := n.daemonPid()
-	waitFor(t, 30*time.Second, "microovnd gone", func() (bool, string) {
+	e2e.WaitFor(t, "microovnd gone", 30*time.Second, func() (bool, string) {
 		return !ownedBy(daemonPid, n.h.Root), "microovnd still runs"
 	})
 

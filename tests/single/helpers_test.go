@@ -9,7 +9,6 @@ package single
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -19,12 +18,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microovn/microovn/microovn/api/types"
+	"github.com/microovn/microovn/tests/e2e"
 	"github.com/microovn/microovn/tests/testbed"
 )
 
-// cmdTimeout bounds one command that should answer quickly.
-const cmdTimeout = 60 * time.Second
+const (
+	// cmdTimeout bounds one command that should answer quickly.
+	cmdTimeout = 60 * time.Second
+	// logTailSize is how much of the daemon log a failed test prints, in bytes.
+	logTailSize = 4000
+)
+
+// runner runs microovn, the wrapped tools and other programs for the single-node
+// tests.
+var runner = e2e.Runner{MicroOVNTimeout: 2 * cmdTimeout, ToolTimeout: cmdTimeout}
 
 // processNames are the six OVN and Open vSwitch processes of a full node, as keyed
 // by Host.Pids.
@@ -37,9 +44,7 @@ var processNames = []string{
 func binDir(t *testing.T) string {
 	t.Helper()
 
-	if os.Geteuid() != 0 {
-		t.Skip("the single-node tests need root for network namespaces")
-	}
+	e2e.SkipUnlessRoot(t, "the single-node tests")
 
 	bin := os.Getenv("MICROOVN_BIN")
 	if bin == "" {
@@ -65,32 +70,11 @@ func newNode(t *testing.T) *node {
 	bin := binDir(t)
 	bed := testbed.Start(t, testbed.Options{Hosts: 1, Bin: bin})
 	n := &node{t: t, bed: bed, h: bed.Hosts[0], bin: bin}
-	t.Cleanup(n.dumpLogOnFailure)
-
-	if err := n.h.StartDaemon(); err != nil {
-		t.Fatal(err)
-	}
+	// Cleanups run last first, so the log is printed before the bed is removed.
+	t.Cleanup(func() { e2e.DumpLogsOnFailure(t, bed.Hosts, logTailSize) })
+	e2e.StartDaemons(t, n.h)
 
 	return n
-}
-
-// dumpLogOnFailure prints the end of the daemon log of a failed test. It is
-// registered after the bed's cleanup, so it runs before the bed is removed.
-func (n *node) dumpLogOnFailure() {
-	if !n.t.Failed() {
-		return
-	}
-
-	data, err := os.ReadFile(filepath.Join(n.h.Root, "logs", "microovnd.log"))
-	if err != nil {
-		return
-	}
-
-	if len(data) > 4000 {
-		data = data[len(data)-4000:]
-	}
-
-	n.t.Logf("end of microovnd.log:\n%s", data)
 }
 
 // path returns a path under the node's root.
@@ -105,7 +89,7 @@ func (n *node) bootstrap(extra ...string) {
 
 	args := append([]string{"cluster", "bootstrap", "--name", n.h.Name,
 		"--address", n.h.Addr.String()}, extra...)
-	if out, err := n.microovn(args...); err != nil {
+	if out, err := runner.MicroOVN(n.h, args...); err != nil {
 		n.t.Fatalf("bootstrap: %v\n%s", err, out)
 	}
 }
@@ -116,38 +100,7 @@ func (n *node) bootstrapChassis() {
 	n.t.Helper()
 
 	n.bootstrap("--encap-ip", n.h.EncapAddr.String())
-
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	if err := n.h.SetupUnderlay(ctx); err != nil {
-		n.t.Fatal(err)
-	}
-}
-
-// microovn runs the microovn client against the node and returns its combined output.
-func (n *node) microovn(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*cmdTimeout)
-	defer cancel()
-
-	return n.h.MicroOVN(ctx, args...)
-}
-
-// tool runs a wrapped tool, such as "ovn-sbctl", through its microovn.* link inside
-// the host's namespace.
-func (n *node) tool(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	return n.h.Run(ctx, filepath.Join(n.bin, "microovn."+name), args...)
-}
-
-// run runs a program inside the host's namespace and returns its combined output.
-func (n *node) run(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
-	defer cancel()
-
-	return n.h.Run(ctx, name, args...)
+	runner.SetupUnderlay(n.t, n.h)
 }
 
 // result is the outcome of a command whose streams and exit code are checked.
@@ -192,24 +145,9 @@ func (n *node) runSplit(limit time.Duration, program string, args ...string) res
 	return r
 }
 
-// status returns the node's `microovn status --format json`.
-func (n *node) status() (types.Status, error) {
-	var st types.Status
-	out, err := n.microovn("status", "--format", "json")
-	if err != nil {
-		return st, err
-	}
-
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		return st, fmt.Errorf("decode status: %w: %q", err, out)
-	}
-
-	return st, nil
-}
-
 // healthy reports whether status shows both databases reachable with h1 as leader.
 func (n *node) healthy() (bool, string) {
-	st, err := n.status()
+	st, err := runner.ReadStatus(n.h)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -228,32 +166,12 @@ func (n *node) healthy() (bool, string) {
 	return true, ""
 }
 
-// waitFor polls check every 500 ms until it returns true, and fails the test when
-// that takes longer than limit, with the last reason check gave.
-func waitFor(t *testing.T, limit time.Duration, what string, check func() (bool, string)) {
-	t.Helper()
-
-	deadline := time.Now().Add(limit)
-	for {
-		ok, why := check()
-		if ok {
-			return
-		}
-
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not true after %v: %s", what, limit, why)
-		}
-
-		time.Sleep(500 * time.Millisecond)
-	}
-}
-
 // waitAllRunning waits until all six processes run and returns their pids.
 func (n *node) waitAllRunning(limit time.Duration) map[string]int {
 	n.t.Helper()
 
 	var pids map[string]int
-	waitFor(n.t, limit, "all OVN processes running", func() (bool, string) {
+	e2e.WaitFor(n.t, "all OVN processes running", limit, func() (bool, string) {
 		pids = n.h.Pids()
 		for _, name := range processNames {
 			if pids[name] == 0 {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/microovn/microovn/tests/e2e"
 )
 
 // TestBootstrapMakesLeader checks that a bootstrapped node leads both Raft
@@ -22,8 +24,8 @@ func TestBootstrapMakesLeader(t *testing.T) {
 		{"ovnnb_db.ctl", "OVN_Northbound"},
 		{"ovnsb_db.ctl", "OVN_Southbound"},
 	} {
-		waitFor(t, 30*time.Second, db.name+" leader", func() (bool, string) {
-			out, err := n.run("ovs-appctl", "-t", n.path("run", "central", db.ctl),
+		e2e.WaitFor(t, db.name+" leader", 30*time.Second, func() (bool, string) {
+			out, err := runner.Run(n.h, "ovs-appctl", "-t", n.path("run", "central", db.ctl),
 				"cluster/status", db.name)
 			if err != nil {
 				return false, err.Error()
@@ -35,7 +37,7 @@ func TestBootstrapMakesLeader(t *testing.T) {
 		})
 	}
 
-	waitFor(t, 30*time.Second, "status shows h1 leading both databases", n.healthy)
+	e2e.WaitFor(t, "status shows h1 leading both databases", 30*time.Second, n.healthy)
 }
 
 // TestCentralRefusesUnauthenticatedClients checks that the database ports take only
@@ -55,7 +57,7 @@ func TestCentralRefusesUnauthenticatedClients(t *testing.T) {
 
 		// The positive control first: with the real client certificate the same port
 		// answers, so the failures below come from the server's checks.
-		out, err := n.run("ovsdb-client", "--timeout=5",
+		out, err := runner.Run(n.h, "ovsdb-client", "--timeout=5",
 			"--private-key="+filepath.Join(pki, "client-privkey.pem"),
 			"--certificate="+filepath.Join(pki, "client-cert.pem"),
 			"--ca-cert="+filepath.Join(pki, "cacert.pem"), "list-dbs", "ssl:"+addr)
@@ -64,7 +66,8 @@ func TestCentralRefusesUnauthenticatedClients(t *testing.T) {
 				addr, port.db, err, out)
 		}
 
-		if out, err := n.run("ovsdb-client", "--timeout=5", "list-dbs", "tcp:"+addr); err == nil {
+		out, err = runner.Run(n.h, "ovsdb-client", "--timeout=5", "list-dbs", "tcp:"+addr)
+		if err == nil {
 			t.Errorf("plaintext on %s: want a failure, got the list %q", addr, out)
 		}
 
@@ -74,7 +77,7 @@ func TestCentralRefusesUnauthenticatedClients(t *testing.T) {
 		// shows why the connection ended.
 		serverLog := n.path("logs", port.log)
 		refusals := countInFile(serverLog, "certificate verify failed")
-		out, err = n.run("ovsdb-client", "--timeout=5",
+		out, err = runner.Run(n.h, "ovsdb-client", "--timeout=5",
 			"--private-key="+rogue.key, "--certificate="+rogue.cert,
 			"--ca-cert="+filepath.Join(pki, "cacert.pem"), "list-dbs", "ssl:"+addr)
 		if err == nil {
@@ -82,7 +85,7 @@ func TestCentralRefusesUnauthenticatedClients(t *testing.T) {
 				addr, out)
 		}
 
-		waitFor(t, 10*time.Second, port.log+" reports the refused certificate",
+		e2e.WaitFor(t, port.log+" reports the refused certificate", 10*time.Second,
 			func() (bool, string) {
 				got := countInFile(serverLog, "certificate verify failed")
 				return got > refusals, fmt.Sprintf("%d refusals logged before, %d now; "+
@@ -137,8 +140,8 @@ func TestChassisRegistersEncapIP(t *testing.T) {
 	n.bootstrapChassis()
 
 	want := n.h.EncapAddr.String()
-	waitFor(t, 60*time.Second, "Encap record with "+want, func() (bool, string) {
-		out, err := n.tool("ovn-sbctl", "--bare", "--columns=ip", "list", "Encap")
+	e2e.WaitFor(t, "Encap record with "+want, 60*time.Second, func() (bool, string) {
+		out, err := runner.Tool(n.h, "ovn-sbctl", "--bare", "--columns=ip", "list", "Encap")
 		if err != nil {
 			return false, err.Error()
 		}
@@ -153,12 +156,12 @@ func TestLogicalSwitchReachesSouthbound(t *testing.T) {
 	n := newNode(t)
 	n.bootstrap()
 
-	if out, err := n.tool("ovn-nbctl", "ls-add", "sw0"); err != nil {
+	if out, err := runner.Tool(n.h, "ovn-nbctl", "ls-add", "sw0"); err != nil {
 		t.Fatalf("ls-add sw0: %v\n%s", err, out)
 	}
 
-	waitFor(t, 30*time.Second, "Datapath_Binding of sw0", func() (bool, string) {
-		out, err := n.tool("ovn-sbctl", "--bare", "--columns=external_ids", "list",
+	e2e.WaitFor(t, "Datapath_Binding of sw0", 30*time.Second, func() (bool, string) {
+		out, err := runner.Tool(n.h, "ovn-sbctl", "--bare", "--columns=external_ids", "list",
 			"Datapath_Binding")
 		if err != nil {
 			return false, err.Error()
@@ -174,7 +177,7 @@ func TestDaemonRestartKeepsProcesses(t *testing.T) {
 	n := newNode(t)
 	n.bootstrapChassis()
 
-	if out, err := n.tool("ovn-nbctl", "ls-add", "sw0"); err != nil {
+	if out, err := runner.Tool(n.h, "ovn-nbctl", "ls-add", "sw0"); err != nil {
 		t.Fatalf("ls-add sw0: %v\n%s", err, out)
 	}
 
@@ -187,11 +190,11 @@ func TestDaemonRestartKeepsProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if out, err := n.microovn("waitready", "--timeout", "30"); err != nil {
+	if out, err := runner.MicroOVN(n.h, "waitready", "--timeout", "30"); err != nil {
 		t.Fatalf("waitready: %v\n%s", err, out)
 	}
 
-	waitFor(t, 30*time.Second, "healthy after the restart", n.healthy)
+	e2e.WaitFor(t, "healthy after the restart", 30*time.Second, n.healthy)
 
 	// Two passes of the daemon's 3 s loop: a process it wrongly restarts shows here.
 	time.Sleep(7 * time.Second)
@@ -204,7 +207,7 @@ func TestDaemonRestartKeepsProcesses(t *testing.T) {
 		}
 	}
 
-	out, err := n.tool("ovn-nbctl", "ls-list")
+	out, err := runner.Tool(n.h, "ovn-nbctl", "ls-list")
 	if err != nil || !strings.Contains(out, "(sw0)") {
 		t.Errorf("ls-list after the restart: want sw0, got %v\n%s", err, out)
 	}
@@ -216,33 +219,28 @@ func TestKilledNorthdComesBack(t *testing.T) {
 	n := newNode(t)
 	n.bootstrap()
 
-	waitFor(t, 30*time.Second, "northd active", n.northdActive)
+	e2e.WaitFor(t, "northd active", 30*time.Second, n.northdActive)
 
-	data, err := os.ReadFile(n.path("run", "ovn", "ovn-northd.pid"))
+	old, err := e2e.ReadPidFile(n.path("run", "ovn", "ovn-northd.pid"))
 	if err != nil {
 		t.Fatal(err)
-	}
-
-	old, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		t.Fatalf("pid file of ovn-northd: %v", err)
 	}
 
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill ovn-northd %d: %v", old, err)
 	}
 
-	waitFor(t, 30*time.Second, "ovn-northd running with a new pid", func() (bool, string) {
+	e2e.WaitFor(t, "ovn-northd running with a new pid", 30*time.Second, func() (bool, string) {
 		pid := n.h.Pids()["ovn-northd"]
 		return pid != 0 && pid != old, fmt.Sprintf("pid %d, killed %d", pid, old)
 	})
 
-	waitFor(t, 30*time.Second, "northd active again", n.northdActive)
+	e2e.WaitFor(t, "northd active again", 30*time.Second, n.northdActive)
 }
 
 // northdActive reports whether status shows h1's northd active.
 func (n *node) northdActive() (bool, string) {
-	st, err := n.status()
+	st, err := runner.ReadStatus(n.h)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -270,7 +268,7 @@ func TestShutdownStopsEverything(t *testing.T) {
 		devices = append(devices, "ovs-netdev")
 	}
 
-	waitFor(t, 30*time.Second, "datapath devices in the namespace", func() (bool, string) {
+	e2e.WaitFor(t, "datapath devices in the namespace", 30*time.Second, func() (bool, string) {
 		out, err := exec.Command("ip", "-n", n.h.NS, "link").CombinedOutput()
 		for _, dev := range devices {
 			if err != nil || !strings.Contains(string(out), dev) {
@@ -282,11 +280,11 @@ func TestShutdownStopsEverything(t *testing.T) {
 	})
 
 	daemonPid := n.daemonPid()
-	if out, err := n.microovn("shutdown"); err != nil {
+	if out, err := runner.MicroOVN(n.h, "shutdown"); err != nil {
 		t.Fatalf("shutdown: %v\n%s", err, out)
 	}
 
-	waitFor(t, 30*time.Second, "no process of the node", func() (bool, string) {
+	e2e.WaitFor(t, "no process of the node", 30*time.Second, func() (bool, string) {
 		pids := n.h.Pids()
 		alive := ownedBy(daemonPid, n.h.Root)
 		return len(pids) == 0 && !alive, fmt.Sprintf("pids %v, microovnd alive %v", pids, alive)
@@ -308,14 +306,9 @@ func TestShutdownStopsEverything(t *testing.T) {
 func (n *node) daemonPid() int {
 	n.t.Helper()
 
-	data, err := os.ReadFile(n.path("microovnd.pid"))
+	pid, err := e2e.ReadPidFile(n.path("microovnd.pid"))
 	if err != nil {
 		n.t.Fatal(err)
-	}
-
-	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	if err != nil {
-		n.t.Fatalf("pid file of microovnd: %v", err)
 	}
 
 	return pid
