@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -49,7 +50,22 @@ func (g *global) app() (*microcluster.MicroCluster, error) {
 			"(state directory %s)", l.ControlSocket(), l.State())
 	}
 
-	return microcluster.App(microcluster.Args{StateDir: l.State()})
+	return microcluster.App(microcluster.Args{StateDir: l.State(), LogHandler: g.logHandler()})
+}
+
+// logHandler returns where the cluster client's own messages go: warnings only by
+// default, informational ones with --verbose, everything with --debug.
+func (g *global) logHandler() slog.Handler {
+	level := slog.LevelWarn
+	if g.verbose {
+		level = slog.LevelInfo
+	}
+
+	if g.debug {
+		level = slog.LevelDebug
+	}
+
+	return slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})
 }
 
 func main() {
