@@ -199,7 +199,13 @@ func (d *Daemon) onStart(ctx context.Context, s state.State) error {
 	d.state = s
 	d.mu.Unlock()
 
-	d.log.Info("Daemon started", "member", s.Name(), "security", true)
+	// Before a bootstrap or join the name is only the host name's default.
+	member := s.Name()
+	if !node.HasLocal(d.layout) {
+		member = "(not a cluster member yet)"
+	}
+
+	d.log.Info("Daemon started", "member", member, "security", true)
 	go d.loop(ctx, s)
 	return nil
 }
