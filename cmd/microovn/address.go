@@ -8,29 +8,18 @@ import (
 	"net"
 	"os"
 	"strings"
+
+	"github.com/microovn/microovn/microovn/hostaddr"
 )
 
-// checkLocalAddress returns an error unless ip is an IP literal held by one of
-// this host's interfaces.
+// checkLocalAddress returns an error naming flag unless ip is an IP literal held by
+// one of this host's interfaces.
 func checkLocalAddress(flag, ip string) error {
-	parsed := net.ParseIP(ip)
-	if parsed == nil {
-		return fmt.Errorf("invalid %s %q: give an IPv4 or IPv6 address, not a host name", flag, ip)
+	if err := hostaddr.CheckLocal(ip); err != nil {
+		return fmt.Errorf("invalid %s %w", flag, err)
 	}
 
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return fmt.Errorf("list this host's addresses: %w", err)
-	}
-
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(parsed) {
-			return nil
-		}
-	}
-
-	return fmt.Errorf("invalid %s %s: no interface of this host has that address; "+
-		"give one of this host's addresses (see ip address)", flag, ip)
+	return nil
 }
 
 // defaultRouteAddress returns the first address of the interface that holds the
