@@ -3,7 +3,7 @@
 #
 # Debian 12 ships libdqlite 1.11, but go-dqlite v3 needs 1.18 or newer. Debian 13 has
 # it with static archives, so the Go build runs in a Debian 13 root made once with
-# mmdebstrap and linked fully static; the binaries then run on the Debian 12 host.
+# mmdebstrap. The binaries are linked fully static, so they run on the Debian 12 host.
 #
 # Usage: buildroot.sh build|test ROOT OUTDIR VERSION
 #   build  writes OUTDIR/microovnd and OUTDIR/microovn

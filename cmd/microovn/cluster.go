@@ -160,7 +160,7 @@ func newJoinCmd(g *global) *cobra.Command {
 // membershipTimeout bounds bootstrap, join and remove. Without a deadline the
 // microcluster client gives up after 30 s, but a join may wait up to a minute for
 // each OVN database to accept the new Raft server. microcluster also undoes a
-// failed join fully only while the client still waits for the answer.
+// failed join fully only while the client still waits for the response.
 const membershipTimeout = 10 * time.Minute
 
 // membershipContext returns ctx with the membershipTimeout deadline.

@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Preseed holds the answers of `microovn init`, given interactively or as YAML.
+// Preseed is the set of replies to `microovn init`, given at the prompts or as YAML.
 type Preseed struct {
 	Mode     string   `yaml:"mode"`     // bootstrap or join
 	Name     string   `yaml:"name"`     // default: the host name
@@ -25,7 +25,7 @@ type Preseed struct {
 	Tokens   []string `yaml:"tokens"`   // bootstrap only: names to print join tokens for
 }
 
-// validate checks every answer; nothing is changed before it passes.
+// validate checks every reply, so that nothing changes before all of them pass.
 func (p *Preseed) validate() error {
 	if p.Mode != "bootstrap" && p.Mode != "join" {
 		return fmt.Errorf("invalid mode %q: use bootstrap or join", p.Mode)
@@ -184,7 +184,7 @@ func readPreseed(stdin io.Reader, file string) (*Preseed, error) {
 	return p, nil
 }
 
-// runInit bootstraps or joins with the answers, then prints any tokens asked for.
+// runInit bootstraps or joins with the replies, then prints the requested tokens.
 func runInit(cmd *cobra.Command, g *global, p *Preseed) error {
 	flags := memberFlags{name: p.Name, address: p.Address, encapIP: p.EncapIP}
 	name, addr, config, err := flags.resolve()
@@ -244,7 +244,7 @@ func ask(in *bufio.Reader, out io.Writer, q question) (string, error) {
 		line, err := in.ReadString('\n')
 		answer := strings.TrimSpace(line)
 		if err != nil && answer == "" {
-			return "", fmt.Errorf("no answer to %q: %w", q.prompt, err)
+			return "", fmt.Errorf("missing reply to %q: %w", q.prompt, err)
 		}
 
 		if answer == "" {
@@ -263,7 +263,7 @@ func ask(in *bufio.Reader, out io.Writer, q question) (string, error) {
 		return answer, nil
 	}
 
-	return "", fmt.Errorf("too many invalid answers to %q", q.prompt)
+	return "", fmt.Errorf("too many invalid replies to %q", q.prompt)
 }
 
 func askPreseed(in *bufio.Reader, out io.Writer) (*Preseed, error) {
@@ -317,7 +317,7 @@ func oneOf(valid ...string) func(string) error {
 
 func nonEmpty(v string) error {
 	if v == "" {
-		return errors.New("an answer is needed")
+		return errors.New("a reply is required")
 	}
 
 	return nil

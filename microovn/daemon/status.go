@@ -27,7 +27,7 @@ import (
 // while a member is down.
 const probeTimeout = 1500 * time.Millisecond
 
-// status gathers the deployment's health as this member sees it.
+// status gathers the deployment's health as seen from this member.
 func (d *Daemon) status(ctx context.Context, s state.State) (types.Status, error) {
 	var out types.Status
 	var members []database.Member

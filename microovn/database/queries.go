@@ -116,7 +116,7 @@ func AddService(ctx context.Context, tx *sql.Tx, member, service string) error {
 	return nil
 }
 
-// RemoveService forgets that member runs service.
+// RemoveService deletes the record that member runs service.
 func RemoveService(ctx context.Context, tx *sql.Tx, member, service string) error {
 	id, err := memberID(ctx, tx, member)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package envfile writes and reads ovn.env, the file that tells other software on a
+// Package envfile writes and reads ovn.env, the file that shows other software on a
 // node (and MicroOVN's wrapped tools) where the cluster's OVN databases are.
 package envfile
 

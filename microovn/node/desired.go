@@ -1,5 +1,5 @@
 // Package node brings a member's OVN processes to the state the cluster database
-// asks for. Bootstrap, join, removal, restarts and membership changes all end in
+// records. Bootstrap, join, removal, restarts and membership changes all end in
 // the same reconcile step, so each action exists once.
 package node
 
@@ -16,7 +16,7 @@ import (
 	"github.com/microovn/microovn/microovn/services"
 )
 
-// Desired is what this member should run, as read from the cluster database.
+// Desired is the state this member should run, as read from the cluster database.
 type Desired struct {
 	Member   string   `json:"member"`
 	Address  string   `json:"address"`

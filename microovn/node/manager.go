@@ -25,8 +25,9 @@ type Manager struct {
 	Datapath string
 	Log      *slog.Logger
 
-	// SystemRoot is where the distribution's run folder is looked up for OVN and
-	// Open vSwitch services MicroOVN must not run beside; "" means "/".
+	// SystemRoot is the root folder under which the distribution's run folder is
+	// searched for OVN and Open vSwitch services that MicroOVN must not run beside.
+	// An empty value means "/".
 	SystemRoot string
 
 	// CertLifetime and RenewWindow are the service certificates' lifetime and how

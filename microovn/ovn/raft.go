@@ -90,7 +90,7 @@ type RaftStatus struct {
 	Servers  []RaftServer
 }
 
-// RaftServer is one server of the Raft cluster as its peer sees it.
+// RaftServer is one server of the Raft cluster, as listed by a peer.
 type RaftServer struct {
 	ID      string
 	Address string // ssl:HOST:PORT

@@ -130,10 +130,10 @@ func (d Direct) Stop(ctx context.Context, p Process, l paths.Layout, cleanup boo
 	return fmt.Errorf("stop %s: pid %d still running after SIGKILL", p.Name, pid)
 }
 
-// ExitCommand returns the unixctl command that makes p exit. Without cleanup
-// ovn-controller keeps its chassis record (exit --restart); with cleanup
-// ovs-vswitchd removes its datapath devices, which the userspace datapath would
-// otherwise leave behind as tap devices.
+// ExitCommand returns the unixctl command that makes p exit. Without cleanup,
+// ovn-controller keeps its chassis record (exit --restart). With cleanup,
+// ovs-vswitchd removes its datapath devices, because the userspace datapath would
+// otherwise leave them behind as tap devices.
 func ExitCommand(p Process, cleanup bool) []string {
 	switch {
 	case p.Name == ProcController && !cleanup:

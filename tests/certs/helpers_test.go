@@ -92,7 +92,7 @@ func (c *cluster) join(h *testbed.Host) {
 	c.hosts = append(c.hosts, h)
 }
 
-// healthy reports whether h sees both databases reachable with three servers and a
+// healthy reports whether the status on h shows both databases reachable with three servers and a
 // leader, an active ovn-northd, and a registered chassis for every member.
 func (c *cluster) healthy(h *testbed.Host) (bool, string) {
 	st, err := runner.ReadStatus(h)

@@ -163,7 +163,7 @@ func readChassis(h *testbed.Host) ([]string, map[string]string, error) {
 	return chassis, encaps, nil
 }
 
-// checkChassis checks through the Southbound as h sees it that the chassis are
+// checkChassis checks through h's view of the Southbound that the chassis are
 // exactly members, each with its own encapsulation IP.
 func checkChassis(r e2e.Reporter, h *testbed.Host, members []*testbed.Host) {
 	chassis, encaps, err := readChassis(h)

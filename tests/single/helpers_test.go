@@ -23,7 +23,7 @@ import (
 )
 
 const (
-	// cmdTimeout bounds one command that should answer quickly.
+	// cmdTimeout bounds one command that should return quickly.
 	cmdTimeout = 60 * time.Second
 	// logTailSize is how much of the daemon log a failed test prints, in bytes.
 	logTailSize = 4000

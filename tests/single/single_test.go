@@ -56,7 +56,7 @@ func TestCentralRefusesUnauthenticatedClients(t *testing.T) {
 		addr := n.h.Addr.String() + ":" + strconv.Itoa(port.num)
 
 		// The positive control first: with the real client certificate the same port
-		// answers, so the failures below come from the server's checks.
+		// accepts the client, so the failures below come from the server's checks.
 		out, err := runner.Run(n.h, "ovsdb-client", "--timeout=5",
 			"--private-key="+filepath.Join(pki, "client-privkey.pem"),
 			"--certificate="+filepath.Join(pki, "client-cert.pem"),

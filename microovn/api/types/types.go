@@ -5,7 +5,7 @@ package types
 // PathPrefix is the prefix of every MicroOVN endpoint.
 const PathPrefix = "1.0"
 
-// Status is the health of the whole deployment as one member sees it.
+// Status is the health of the whole deployment as seen from one member.
 type Status struct {
 	Members   []MemberStatus   `json:"members" yaml:"members"`
 	Databases []DatabaseStatus `json:"databases" yaml:"databases"`
@@ -76,7 +76,7 @@ type CertificateReport struct {
 	Problem    string `json:"problem,omitempty" yaml:"problem,omitempty"`
 }
 
-// LocalStatus is what one member reports of its own central processes.
+// LocalStatus is one member's report on its own central processes and certificates.
 type LocalStatus struct {
 	Member    string          `json:"member"`
 	Databases []LocalDatabase `json:"databases"`
